@@ -1,0 +1,236 @@
+//! `chat` and `stream`: one prompt to one model. They share everything but the renderer: `chat` prints the whole
+//! reply at the end, `stream` prints each piece the moment it arrives (buffered only while more is already waiting).
+
+use super::output::Output;
+use crate::config::Registry;
+use crate::gateway::{Gateway, Target};
+use crate::types::{ChatRequest, EventSink, Message, Params, Response};
+use crate::{Error, Result};
+use clap::Args;
+use serde::Serialize;
+use std::io::{IsTerminal, Read};
+use std::time::Duration;
+
+pub const CHAT_EXAMPLES: &str = "\
+Examples:
+  llmgw chat -m echo \"hello\"                             # offline: try llmgw, test scripts in CI
+  llmgw chat -m claude -s \"Answer in French\" \"Good morning\"
+  cat notes.txt | llmgw chat -m claude \"Summarise:\"      # stdin is appended after a blank line
+  llmgw chat --json -m llama \"2+2?\" | jq -r .content
+  LLMGW_MODEL=haiku llmgw chat \"one word for joy\"";
+
+pub const STREAM_EXAMPLES: &str = "\
+Examples:
+  llmgw stream -m llama \"Tell me a story\"
+  llmgw stream -m claude \"List 100 primes\" | head -3     # exits quietly when head closes the pipe
+  llmgw stream --json -m claude \"hi\" | jq -c 'select(.type==\"done\") | .usage'";
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// Model id, alias or provider/modelId [default: the config's default model]
+    #[arg(short, long, env = "LLMGW_MODEL", value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Only consider models of this provider
+    #[arg(short, long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+    /// System prompt
+    #[arg(short, long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// Most tokens to generate [default: the catalogue's, capped by config/system maxTokens]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens: Option<u32>,
+    /// Sampling temperature, 0 to 2 (models clamp to their own range)
+    #[arg(long, value_name = "T")]
+    pub temperature: Option<f32>,
+    /// Nucleus sampling, 0 to 1
+    #[arg(long, value_name = "P")]
+    pub top_p: Option<f32>,
+    /// Stop when the model writes this text (repeatable)
+    #[arg(long, value_name = "TEXT")]
+    pub stop: Vec<String>,
+    /// Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// The prompt; words are joined with spaces. Standard input, when not a terminal, is appended after a blank
+    /// line (or is the prompt when none is given)
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Whole,
+    Stream,
+}
+
+pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, out: &mut Output) -> Result<i32> {
+    let params = params(&args)?;
+    let target = Target {
+        model: args.model.clone().filter(|m| !m.is_empty()),
+        provider: args.provider.clone(),
+        timeout: args.timeout.map(Duration::from_secs_f64),
+    };
+    let gateway = Gateway::new(registry);
+    let model = gateway.resolve(&target)?;
+    let prompt = prompt(&args.prompt)?;
+    let req = ChatRequest { system: args.system.clone(), messages: vec![Message::user(prompt)], params };
+    out.verbose(format_args!("model: {} (provider {}, vendor {})", model.model_id, model.provider, model.vendor));
+
+    let spinner = out.spinner(&format!("waiting for {}", model.model_id));
+    let interrupted = tokio::signal::ctrl_c();
+    let work = async {
+        let client = gateway.connect(model).await?;
+        out.verbose(format_args!("provider: {} ({})", model.provider, client.describe()));
+        match mode {
+            Mode::Whole => gateway.chat(&client, model, req, &target).await,
+            Mode::Stream => {
+                let json = out.json;
+                let mut sink = Sink { out: &mut *out, spinner: spinner.clone() };
+                // `--json` repeats the whole text in the `done` event; plain output never needs it again.
+                gateway.stream(&client, model, req, &target, &mut sink, json).await
+            }
+        }
+    };
+    let result = tokio::select! {
+        result = work => result,
+        _ = interrupted => Err(Error::Interrupted),
+    };
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    let response = match result {
+        Ok(response) => response,
+        Err(err) => {
+            // End a partial line so that the error and the shell prompt start on their own lines.
+            let _ = out.end_line();
+            return Err(err);
+        }
+    };
+    render(out, mode, &response)?;
+    out.verbose(format_args!(
+        "{} input + {} output tokens in {} ms{}",
+        response.usage.input_tokens,
+        response.usage.output_tokens,
+        response.duration_ms,
+        response.time_to_first_token_ms.map_or(String::new(), |t| format!(" (first token after {t} ms)"))
+    ));
+    Ok(0)
+}
+
+fn render(out: &mut Output, mode: Mode, response: &Response) -> Result<()> {
+    match (mode, out.json) {
+        (Mode::Whole, true) => out.json_line(response)?,
+        (Mode::Whole, false) => {
+            out.text(&response.content)?;
+            out.end_line()?;
+        }
+        (Mode::Stream, true) => out.json_line(&Done { kind: "done", response })?,
+        // The text went out as it arrived; only the closing newline is left.
+        (Mode::Stream, false) => out.end_line()?,
+    }
+    out.flush()
+}
+
+#[derive(Serialize)]
+struct Done<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    response: &'a Response,
+}
+
+#[derive(Serialize)]
+struct Delta<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: &'a str,
+}
+
+/// Prints streamed text: raw for humans, one NDJSON `delta` event per piece with `--json`. Writes are buffered and
+/// flushed when the provider goes idle, so a burst costs one write and a lone token is never held back.
+struct Sink<'a> {
+    out: &'a mut Output,
+    spinner: Option<indicatif::ProgressBar>,
+}
+
+impl EventSink for Sink<'_> {
+    fn delta(&mut self, text: &str) -> Result<()> {
+        if let Some(bar) = self.spinner.take() {
+            bar.finish_and_clear();
+        }
+        if self.out.json { self.out.json_line(&Delta { kind: "delta", text }) } else { self.out.text(text) }
+    }
+
+    fn idle(&mut self) -> Result<()> {
+        self.out.flush()
+    }
+}
+
+fn params(args: &ChatArgs) -> Result<Params> {
+    if let Some(t) = args.temperature
+        && !(0.0..=2.0).contains(&t)
+    {
+        return Err(Error::Usage(format!("--temperature must be between 0 and 2, got {t}")));
+    }
+    if let Some(p) = args.top_p
+        && !(0.0..=1.0).contains(&p)
+    {
+        return Err(Error::Usage(format!("--top-p must be between 0 and 1, got {p}")));
+    }
+    if let Some(t) = args.timeout
+        && !(t > 0.0 && t.is_finite())
+    {
+        return Err(Error::Usage(format!("--timeout must be a positive number of seconds, got {t}")));
+    }
+    if args.stop.iter().any(String::is_empty) {
+        return Err(Error::Usage("--stop needs a non-empty text".into()));
+    }
+    Ok(Params {
+        max_tokens: args.max_tokens,
+        temperature: args.temperature,
+        top_p: args.top_p,
+        stop: args.stop.clone(),
+    })
+}
+
+/// PROMPT words joined by spaces; stdin, when it is not a terminal, appended after a blank line or used alone.
+fn prompt(words: &[String]) -> Result<String> {
+    let stdin = std::io::stdin();
+    let piped = if stdin.is_terminal() {
+        String::new()
+    } else {
+        let mut text = String::new();
+        stdin.lock().read_to_string(&mut text).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => Error::Usage("standard input is not valid UTF-8 text".into()),
+            _ => Error::Usage(format!("cannot read standard input: {e}")),
+        })?;
+        text
+    };
+    join_prompt(&words.join(" "), &piped)
+}
+
+fn join_prompt(args: &str, piped: &str) -> Result<String> {
+    let piped = piped.trim_end();
+    match (args.trim().is_empty(), piped.trim().is_empty()) {
+        (true, true) => Err(Error::Usage(
+            "no prompt: give one as arguments or on standard input (llmgw chat \"hello\", or echo hello | llmgw chat)"
+                .into(),
+        )),
+        (false, true) => Ok(args.to_string()),
+        (true, false) => Ok(piped.to_string()),
+        (false, false) => Ok(format!("{args}\n\n{piped}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_is_appended_after_a_blank_line() {
+        assert_eq!(join_prompt("Summarise:", "line one\nline two\n").unwrap(), "Summarise:\n\nline one\nline two");
+        assert_eq!(join_prompt("", "only stdin\n").unwrap(), "only stdin");
+        assert_eq!(join_prompt("only args", "").unwrap(), "only args");
+        assert!(matches!(join_prompt("  ", " \n"), Err(Error::Usage(_))));
+    }
+}

@@ -1,0 +1,132 @@
+//! The command line: the only code that reads argv or writes to stdout and stderr.
+//!
+//! Clap types live here and stop here: each command turns its arguments into the library's own types, calls the
+//! gateway or the registry, and hands the result to a renderer in [`output`]. Errors come back to [`run`], which
+//! renders them once (human text on stderr, or the JSON error document on stdout) and returns the exit code.
+
+mod chat;
+mod models;
+pub mod output;
+
+use crate::config::{ConfigRoot, Registry};
+use crate::{Error, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  llmgw chat -m echo \"hello\"                      # offline model: no network, no credentials
+  llmgw chat -m claude \"Summarise RFC 9110 in one line\"
+  git diff | llmgw chat -m claude \"Review this diff\"
+  llmgw stream -m llama \"Write a haiku about Rust\"
+  llmgw chat --json -m claude \"2+2?\" | jq -r .content
+  llmgw models list --status ready
+
+Exit codes: 0 ok, 1 internal, 2 usage, 3 model unknown or not ready, 4 not found, 5 credentials,
+6 throttled, 7 provider or network, 8 configuration, 130 interrupted.";
+
+#[derive(Debug, Parser)]
+#[command(name = "llmgw", version, about = "One fast, scriptable gateway to many LLM providers", after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub config: Option<PathBuf>,
+    /// SQLite database for conversations and metrics [env: LLMGW_DB]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Print one JSON document (NDJSON events for `stream`) instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing but the answer (and errors)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Tell on stderr which config root, provider, region and endpoint were used
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// When to use color on stderr
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send a prompt and print the whole reply
+    #[command(after_help = chat::CHAT_EXAMPLES)]
+    Chat(chat::ChatArgs),
+    /// Send a prompt and print the reply as it arrives
+    #[command(after_help = chat::STREAM_EXAMPLES)]
+    Stream(chat::ChatArgs),
+    /// List the model catalogue and check availability
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Run a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let mut out = output::Output::new(&cli.global, matches!(cli.command, Command::Stream(_)));
+    let result = dispatch(cli, &mut out);
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            out.error(&err);
+            err.exit_code()
+        }
+    }
+}
+
+fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
+    match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "llmgw", &mut std::io::stdout().lock());
+            Ok(0)
+        }
+        Command::Models(cmd) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            models::run(cmd, &registry, out)
+        }
+        Command::Chat(args) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            runtime()?.block_on(chat::run(args, registry, chat::Mode::Whole, out))
+        }
+        Command::Stream(args) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            runtime()?.block_on(chat::run(args, registry, chat::Mode::Stream, out))
+        }
+    }
+}
+
+fn load_registry(global: &GlobalArgs, out: &mut output::Output) -> Result<(Registry, ConfigRoot)> {
+    let root = ConfigRoot::choose(global.config.as_deref());
+    out.verbose(format_args!("config: {}", root.describe()));
+    let registry = Registry::load(&root)?;
+    Ok((registry, root))
+}
+
+/// One thread is plenty for one request and starts in microseconds.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
+}

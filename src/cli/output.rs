@@ -1,0 +1,160 @@
+//! Rendering: human text, tables and JSON, and where each goes. Answers go to stdout; diagnostics, spinners and
+//! human error messages to stderr; with `--json` every outcome, errors included, is one JSON document on stdout.
+
+use super::{ColorChoice, GlobalArgs};
+use crate::Error;
+use crate::error::Suggestion;
+use serde::Serialize;
+use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
+
+pub struct Output {
+    pub json: bool,
+    pub quiet: bool,
+    verbose: bool,
+    color: bool,
+    /// Errors of `stream --json` are NDJSON events, not a lone document.
+    stream: bool,
+    stdout: BufWriter<StdoutLock<'static>>,
+    /// Text written to stdout that does not end with a newline yet.
+    open_line: bool,
+}
+
+impl Output {
+    pub fn new(global: &GlobalArgs, stream: bool) -> Output {
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+            }
+        };
+        Output {
+            json: global.json,
+            quiet: global.quiet,
+            verbose: global.verbose && !global.quiet,
+            color,
+            stream,
+            stdout: BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+            open_line: false,
+        }
+    }
+
+    /// Answer text on stdout, buffered: callers flush when the user should see it.
+    pub fn text(&mut self, text: &str) -> crate::Result<()> {
+        if let Some(&last) = text.as_bytes().last() {
+            self.open_line = last != b'\n';
+        }
+        self.stdout.write_all(text.as_bytes()).map_err(Error::from)
+    }
+
+    /// Finish the current line of text, if one is open.
+    pub fn end_line(&mut self) -> crate::Result<()> {
+        if std::mem::take(&mut self.open_line) {
+            self.stdout.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> crate::Result<()> {
+        self.stdout.flush().map_err(Error::from)
+    }
+
+    /// One JSON document (or NDJSON line) on stdout.
+    pub fn json_line<T: Serialize + ?Sized>(&mut self, value: &T) -> crate::Result<()> {
+        serde_json::to_writer(&mut self.stdout, value).map_err(|e| match e.io_error_kind() {
+            Some(std::io::ErrorKind::BrokenPipe) => Error::BrokenPipe,
+            _ => Error::Internal(e.to_string()),
+        })?;
+        self.stdout.write_all(b"\n")?;
+        Ok(())
+    }
+
+    /// A diagnostic line on stderr, only with `-v`.
+    pub fn verbose(&self, line: std::fmt::Arguments) {
+        if self.verbose {
+            eprintln!("{} {line}", self.paint("2", "llmgw:"));
+        }
+    }
+
+    /// A spinner on stderr, only when stderr is a terminal and neither `--json` nor `-q` is set.
+    pub fn spinner(&self, message: &str) -> Option<indicatif::ProgressBar> {
+        if self.json || self.quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(80));
+        Some(bar)
+    }
+
+    /// Render an error once: JSON on stdout with `--json`, readable text on stderr otherwise.
+    pub fn error(&mut self, err: &Error) {
+        if matches!(err, Error::BrokenPipe) {
+            return;
+        }
+        // Whatever was written before the failure (a partial stream) goes out first, then the error.
+        let _ = self.stdout.flush();
+        if self.json {
+            let body = ErrorBody::from(err);
+            let _ = if self.stream {
+                self.json_line(&StreamError { kind: "error", error: body })
+            } else {
+                self.json_line(&ErrorDoc { error: body })
+            };
+            let _ = self.stdout.flush();
+            return;
+        }
+        let mut text = format!("{} {err}\n", self.paint("1;31", "error:"));
+        let suggestions = err.suggestions();
+        if !suggestions.is_empty() {
+            let heading = if matches!(err, Error::ModelNotFound { .. }) { "did you mean:" } else { "try instead:" };
+            text.push_str(&format!("{}\n", self.paint("1", heading)));
+            for s in suggestions {
+                text.push_str(&format!("  {:<48} {}/{}  ({})\n", s.model, s.provider, s.vendor, s.reason));
+            }
+        }
+        if let Some(hint) = err.hint() {
+            text.push_str(&format!("{} {hint}\n", self.paint("1;33", "hint:")));
+        }
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+
+    fn paint(&self, sgr: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{sgr}m{text}\x1b[0m") } else { text.to_string() }
+    }
+}
+
+/// DESIGN.md section 4: `{"error": {"code", "message", "exit_code", "suggestions"}}`.
+#[derive(Serialize)]
+struct ErrorDoc<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct StreamError<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'static str,
+    message: String,
+    exit_code: i32,
+    suggestions: &'a [Suggestion],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
+}
+
+impl<'a> From<&'a Error> for ErrorBody<'a> {
+    fn from(err: &'a Error) -> Self {
+        ErrorBody {
+            code: err.code(),
+            message: err.to_string(),
+            exit_code: err.exit_code(),
+            suggestions: err.suggestions(),
+            hint: err.hint(),
+        }
+    }
+}

@@ -1,0 +1,431 @@
+//! The model catalogue: which providers exist, how to reach them, and which models they serve.
+//!
+//! A configuration root is a directory in the layout of DESIGN.md section 2 (`providers.json`,
+//! `providers/<p>/{settings,models}.json`, `vendors/`, `modalities/`, `system/`), or the built-in copy of
+//! `config/` compiled into the binary. Both go through the same loader, so the built-in catalogue is tested by the
+//! same code that reads a user's. The root is used whole: nothing is merged across roots, which keeps "where did this
+//! model come from" answerable by one path.
+//!
+//! Loading is strict where a mistake would otherwise surface later as a confusing provider error (a misspelt vendor,
+//! a duplicate alias, a provisioned model without an ARN) and lenient where the format may grow (unknown fields are
+//! ignored). Every error names the file and the field path, plus the line when the parser knows it.
+//!
+//! [`Registry`] answers the questions the rest of llmgw asks: find a model by id, alias or `provider/id`
+//! ([`Registry::lookup`]), insist that it is READY ([`Registry::resolve`]), and offer alternatives when it is not
+//! ([`Registry::alternatives`]) or "did you mean" when the name is unknown. It does not check credentials or reach the
+//! network: READY means "the catalogue says it can be used", not "the provider will accept it".
+
+mod builtin;
+mod load;
+mod suggest;
+
+use crate::error::{Error, Suggestion};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where the catalogue comes from (DESIGN.md section 2, "Which root is used").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigRoot {
+    /// The copy of `config/` compiled into the binary.
+    Builtin,
+    /// A directory in the same layout.
+    Dir(PathBuf),
+}
+
+impl ConfigRoot {
+    /// `--config DIR`, else `$LLMGW_CONFIG_DIR`, else `$XDG_CONFIG_HOME/llmgw` (`~/.config/llmgw`) when it holds a
+    /// `providers.json` (or `.yaml`/`.yml`), else the built-in copy.
+    pub fn choose(flag: Option<&Path>) -> ConfigRoot {
+        choose_root(flag, env_path("LLMGW_CONFIG_DIR"), env_path("XDG_CONFIG_HOME"), env_path("HOME"))
+    }
+
+    /// `built-in` or the directory, for `-v` output.
+    pub fn describe(&self) -> String {
+        match self {
+            ConfigRoot::Builtin => "built-in".to_string(),
+            ConfigRoot::Dir(dir) => dir.display().to_string(),
+        }
+    }
+}
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// [`ConfigRoot::choose`] with the environment passed in, so tests need not touch the process environment.
+fn choose_root(
+    flag: Option<&Path>,
+    config_dir: Option<PathBuf>,
+    xdg_config_home: Option<PathBuf>,
+    home: Option<PathBuf>,
+) -> ConfigRoot {
+    if let Some(dir) = flag {
+        return ConfigRoot::Dir(dir.to_path_buf());
+    }
+    if let Some(dir) = config_dir {
+        return ConfigRoot::Dir(dir);
+    }
+    // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
+    let base = xdg_config_home.filter(|p| p.is_absolute()).or_else(|| home.map(|h| h.join(".config")));
+    let Some(dir) = base.map(|b| b.join("llmgw")) else {
+        return ConfigRoot::Builtin;
+    };
+    let holds_providers = ["providers.json", "providers.yaml", "providers.yml"].iter().any(|n| dir.join(n).is_file());
+    if holds_providers { ConfigRoot::Dir(dir) } else { ConfigRoot::Builtin }
+}
+
+/// Whether the catalogue allows a model to be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Status {
+    Ready,
+    NotReady,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ready => "READY",
+            Status::NotReady => "NOT READY",
+        }
+    }
+}
+
+impl TryFrom<String> for Status {
+    type Error = String;
+    /// `READY` or `NOT READY`, in any case; `NOT_READY` and `not-ready` too.
+    fn try_from(s: String) -> Result<Self, String> {
+        match normalize_word(&s).as_str() {
+            "READY" => Ok(Status::Ready),
+            "NOTREADY" => Ok(Status::NotReady),
+            _ => Err(format!("unknown status '{s}', expected READY or NOT READY")),
+        }
+    }
+}
+
+/// How a model is paid for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Billing {
+    OnDemand,
+    Provisioned,
+}
+
+impl Billing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Billing::OnDemand => "ONDEMAND",
+            Billing::Provisioned => "PROVISIONED",
+        }
+    }
+}
+
+impl TryFrom<String> for Billing {
+    type Error = String;
+    /// `ONDEMAND` or `PROVISIONED`, in any case; `on-demand` and `ON_DEMAND` too.
+    fn try_from(s: String) -> Result<Self, String> {
+        match normalize_word(&s).as_str() {
+            "ONDEMAND" => Ok(Billing::OnDemand),
+            "PROVISIONED" => Ok(Billing::Provisioned),
+            _ => Err(format!("unknown billing '{s}', expected ONDEMAND or PROVISIONED")),
+        }
+    }
+}
+
+/// Upper case without spaces, `_` or `-`: `not ready`, `NOT_READY` and `Not-Ready` all become `NOTREADY`.
+fn normalize_word(s: &str) -> String {
+    s.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// On-demand prices in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pricing {
+    pub input_per_million: f64,
+    pub output_per_million: f64,
+}
+
+/// One model of one provider, as the catalogue describes it.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub model_id: String,
+    /// The provider's folder name.
+    pub provider: String,
+    pub vendor: String,
+    pub modality: String,
+    pub display_name: Option<String>,
+    pub aliases: Vec<String>,
+    pub status: Status,
+    /// Why the model is NOT READY (`llmgateway.reason`), e.g. "awaiting access approval".
+    pub status_reason: Option<String>,
+    pub billing: Billing,
+    pub provisioned: bool,
+    /// The provisioned-throughput or inference-profile ARN to invoke instead of the model id.
+    pub arn: Option<String>,
+    pub streaming: bool,
+    pub pricing: Option<Pricing>,
+    pub context_window: Option<u64>,
+    pub max_output_tokens: Option<u32>,
+    /// `invoke` (the vendor's native body) or `converse`; `None` lets the provider decide by vendor.
+    pub api: Option<String>,
+    /// Azure deployment name; the provider defaults it to the model id.
+    pub deployment: Option<String>,
+}
+
+impl Model {
+    /// The identifier to send to the provider: the ARN when one is configured, else the model id.
+    pub fn invoke_id(&self) -> &str {
+        self.arn.as_deref().unwrap_or(&self.model_id)
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.status == Status::Ready
+    }
+}
+
+/// The transport a provider speaks: its settings file's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Bedrock,
+    OpenAi,
+    Azure,
+    Local,
+}
+
+impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Bedrock => "bedrock",
+            ProviderKind::OpenAi => "openai",
+            ProviderKind::Azure => "azure",
+            ProviderKind::Local => "local",
+        }
+    }
+}
+
+/// `timeouts` of a provider's settings; `None` means the provider's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timeouts {
+    pub connect_ms: Option<u64>,
+    pub request_ms: Option<u64>,
+}
+
+/// `retries` of a provider's settings; `None` means the provider's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Retries {
+    pub max_attempts: Option<u32>,
+    pub initial_backoff_ms: Option<u64>,
+}
+
+/// `providers/<name>/settings.json`. Which fields matter depends on `kind`; secrets are never here, only the names
+/// of the environment variables that hold them.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    /// The folder name, which is also the name users type (`-p NAME`, `NAME/model`).
+    pub name: String,
+    pub kind: ProviderKind,
+    pub display_name: Option<String>,
+    // bedrock
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    // openai
+    pub base_url: Option<String>,
+    pub base_url_env: Option<String>,
+    pub api_key_env: Option<String>,
+    pub headers: BTreeMap<String, String>,
+    // azure
+    pub endpoint: Option<String>,
+    pub endpoint_env: Option<String>,
+    pub api_version: Option<String>,
+    pub api_version_env: Option<String>,
+    pub timeouts: Timeouts,
+    pub retries: Retries,
+}
+
+/// `vendors/<name>.json`: a model family.
+#[derive(Debug, Clone)]
+pub struct VendorSettings {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub modalities: Vec<String>,
+    /// Whether the family streams; a model's own `capabilities.streaming` wins.
+    pub streaming: bool,
+}
+
+/// `system/*.json`, merged in file-name order.
+#[derive(Debug, Clone)]
+pub struct SystemDefaults {
+    /// A model id or alias; it is resolved when used, not at load.
+    pub default_model: String,
+    pub max_tokens: u32,
+    pub request_timeout_ms: Option<u64>,
+}
+
+impl Default for SystemDefaults {
+    fn default() -> Self {
+        SystemDefaults { default_model: "claude".to_string(), max_tokens: 1024, request_timeout_ms: None }
+    }
+}
+
+/// The loaded, validated catalogue of one configuration root.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    models: Vec<Model>,
+    providers: Vec<ProviderSettings>,
+    vendors: Vec<VendorSettings>,
+    modalities: Vec<String>,
+    system: SystemDefaults,
+}
+
+/// At most this many alternatives for a NOT READY model.
+const MAX_ALTERNATIVES: usize = 6;
+
+impl Registry {
+    /// Read and validate the whole catalogue of `root`.
+    pub fn load(root: &ConfigRoot) -> crate::Result<Registry> {
+        match root {
+            ConfigRoot::Builtin => load::load(&load::Source::Builtin),
+            ConfigRoot::Dir(dir) => load::load(&load::Source::Dir(dir)),
+        }
+    }
+
+    /// Every model of every enabled provider: providers in `providers.json` order, models in file order.
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
+    /// An enabled provider.
+    pub fn provider(&self, name: &str) -> Option<&ProviderSettings> {
+        self.providers.iter().find(|p| p.name == name)
+    }
+
+    /// The enabled providers, in `providers.json` order.
+    pub fn providers(&self) -> &[ProviderSettings] {
+        &self.providers
+    }
+
+    pub fn vendor(&self, name: &str) -> Option<&VendorSettings> {
+        self.vendors.iter().find(|v| v.name == name)
+    }
+
+    /// The vendors of `vendors/`, in file-name order.
+    pub fn vendors(&self) -> &[VendorSettings] {
+        &self.vendors
+    }
+
+    /// The modality names of `modalities/`, in file-name order (may be empty: the folder is optional).
+    pub fn modalities(&self) -> &[String] {
+        &self.modalities
+    }
+
+    pub fn system(&self) -> &SystemDefaults {
+        &self.system
+    }
+
+    /// Find a model by model id, alias, `provider/modelId` or `provider/alias`; `provider` (the `-p` flag) restricts
+    /// the search. Ids win over aliases and exact matches over case-insensitive ones; when two providers serve the
+    /// same id, the first in `providers.json` order wins. Readiness is not checked (see [`Registry::resolve`]).
+    ///
+    /// Errors: an unknown name is [`Error::ModelNotFound`] with "did you mean" suggestions; an unknown `provider`, or
+    /// a `provider/` prefix that contradicts it, is [`Error::Usage`].
+    pub fn lookup(&self, name: &str, provider: Option<&str>) -> crate::Result<&Model> {
+        if let Some(p) = provider
+            && self.provider(p).is_none()
+        {
+            return Err(self.unknown_provider(p));
+        }
+        let (scope, bare) = match name.split_once('/') {
+            Some((p, rest)) if self.provider(p).is_some() => {
+                if let Some(flag) = provider
+                    && flag != p
+                {
+                    return Err(Error::Usage(format!(
+                        "model '{name}' names provider '{p}' but --provider says '{flag}'"
+                    )));
+                }
+                (Some(p), rest)
+            }
+            _ => (provider, name),
+        };
+        let in_scope = |m: &&Model| scope.is_none_or(|p| m.provider == p);
+        let found = self
+            .models
+            .iter()
+            .filter(in_scope)
+            .find(|m| m.model_id == bare)
+            .or_else(|| self.models.iter().filter(in_scope).find(|m| m.aliases.iter().any(|a| a == bare)))
+            .or_else(|| self.models.iter().filter(in_scope).find(|m| m.model_id.eq_ignore_ascii_case(bare)))
+            .or_else(|| {
+                self.models.iter().filter(in_scope).find(|m| m.aliases.iter().any(|a| a.eq_ignore_ascii_case(bare)))
+            });
+        found.ok_or_else(|| Error::ModelNotFound {
+            name: name.to_string(),
+            suggestions: suggest::did_you_mean(&self.models, bare, scope),
+        })
+    }
+
+    /// [`Registry::lookup`], then insist that the model is READY: a NOT READY model is
+    /// [`Error::ModelNotReady`] with [`Registry::alternatives`] as suggestions.
+    pub fn resolve(&self, name: &str, provider: Option<&str>) -> crate::Result<&Model> {
+        let model = self.lookup(name, provider)?;
+        if model.is_ready() {
+            return Ok(model);
+        }
+        Err(Error::ModelNotReady {
+            model: model.model_id.clone(),
+            reason: model.status_reason.clone().unwrap_or_else(|| "it is NOT READY in the catalogue".to_string()),
+            suggestions: self.alternatives(model),
+        })
+    }
+
+    /// READY models of the same modality to use instead of `model`: the same vendor on the same provider first, then
+    /// other vendors on the same provider, then other providers (the same vendor before others there); catalogue
+    /// order within each tier; at most six. Models of `local` providers are never offered: the offline echo is not a
+    /// substitute for a real model.
+    pub fn alternatives(&self, model: &Model) -> Vec<Suggestion> {
+        let mut ranked: Vec<(u8, &Model)> = self
+            .models
+            .iter()
+            .filter(|m| m.is_ready() && m.modality == model.modality)
+            .filter(|m| !(m.provider == model.provider && m.model_id == model.model_id))
+            .filter(|m| self.provider(&m.provider).is_some_and(|p| p.kind != ProviderKind::Local))
+            .map(|m| {
+                let tier = match (m.provider == model.provider, m.vendor == model.vendor) {
+                    (true, true) => 0,
+                    (true, false) => 1,
+                    (false, true) => 2,
+                    (false, false) => 3,
+                };
+                (tier, m)
+            })
+            .collect();
+        ranked.sort_by_key(|(tier, _)| *tier); // stable: catalogue order within a tier
+        ranked
+            .into_iter()
+            .take(MAX_ALTERNATIVES)
+            .map(|(tier, m)| Suggestion {
+                model: m.model_id.clone(),
+                provider: m.provider.clone(),
+                vendor: m.vendor.clone(),
+                reason: match tier {
+                    0 => "same vendor".to_string(),
+                    1 => format!("other vendor on {}", m.provider),
+                    2 => "same vendor, other provider".to_string(),
+                    _ => "other provider".to_string(),
+                },
+            })
+            .collect()
+    }
+
+    fn unknown_provider(&self, name: &str) -> Error {
+        let known: Vec<&str> = self.providers.iter().map(|p| p.name.as_str()).collect();
+        Error::Usage(format!("unknown provider '{name}' (enabled providers: {})", known.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests;

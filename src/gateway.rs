@@ -1,0 +1,191 @@
+//! The gateway: one request, top to bottom. Resolve the model in the catalogue, fill in defaults, connect to its
+//! provider, send, time it, and turn the outcome into a [`Response`] or an [`Error`] with alternatives.
+//!
+//! Every command that talks to a model goes through here, so retries, fallbacks, caching, quotas and recording
+//! (later waves) have one place to live. The gateway never prints: streamed text goes to an [`EventSink`].
+
+use crate::config::{Model, Registry};
+use crate::error::Suggestion;
+use crate::provider::{Client, Limits};
+use crate::types::{ChatRequest, EventSink, Response};
+use crate::{Error, Result};
+use std::time::{Duration, Instant};
+
+/// Request options that are not part of the neutral request: which model, and how long to wait.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// Model id, alias or `provider/modelId`; `None` means the configured default.
+    pub model: Option<String>,
+    /// Restrict the lookup to one provider (`-p`).
+    pub provider: Option<String>,
+    /// Overrides the provider's request timeout.
+    pub timeout: Option<Duration>,
+}
+
+pub struct Gateway {
+    registry: Registry,
+}
+
+impl Gateway {
+    pub fn new(registry: Registry) -> Gateway {
+        Gateway { registry }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The READY model a request would go to.
+    pub fn resolve(&self, target: &Target) -> Result<&Model> {
+        let name = target.model.as_deref().unwrap_or(&self.registry.system().default_model);
+        self.registry.resolve(name, target.provider.as_deref())
+    }
+
+    /// Connect to the provider serving `model`.
+    pub async fn connect(&self, model: &Model) -> Result<Client> {
+        let settings = self
+            .registry
+            .provider(&model.provider)
+            .ok_or_else(|| Error::Internal(format!("model {} names provider {}", model.model_id, model.provider)))?;
+        Client::connect(settings).await
+    }
+
+    /// Send `req` and wait for the whole reply.
+    pub async fn chat(
+        &self,
+        client: &Client,
+        model: &Model,
+        mut req: ChatRequest,
+        target: &Target,
+    ) -> Result<Response> {
+        self.fill_defaults(model, &mut req);
+        let started = Instant::now();
+        let completion =
+            client.chat(model, &req, self.limits(model, target)).await.map_err(|e| self.explain(e, model))?;
+        Ok(Response {
+            model: model.model_id.clone(),
+            provider: model.provider.clone(),
+            vendor: model.vendor.clone(),
+            content: completion.content,
+            stop_reason: completion.stop_reason,
+            usage: completion.usage,
+            duration_ms: started.elapsed().as_millis() as u64,
+            time_to_first_token_ms: None,
+            conversation_id: None,
+            request_id: new_request_id(),
+        })
+    }
+
+    /// Send `req` and pass the reply to `sink` as it arrives. The returned response's `content` is empty unless
+    /// `keep_text` is set (a caller that stores the reply needs it; one that only prints does not).
+    pub async fn stream(
+        &self,
+        client: &Client,
+        model: &Model,
+        mut req: ChatRequest,
+        target: &Target,
+        sink: &mut dyn EventSink,
+        keep_text: bool,
+    ) -> Result<Response> {
+        self.fill_defaults(model, &mut req);
+        let started = Instant::now();
+        let mut timing = Timing { inner: sink, started, first: None, text: keep_text.then(String::new) };
+        let end = client.stream(model, &req, self.limits(model, target), &mut timing).await;
+        let end = end.map_err(|e| self.explain(e, model))?;
+        Ok(Response {
+            model: model.model_id.clone(),
+            provider: model.provider.clone(),
+            vendor: model.vendor.clone(),
+            content: timing.text.unwrap_or_default(),
+            stop_reason: end.stop_reason,
+            usage: end.usage,
+            duration_ms: started.elapsed().as_millis() as u64,
+            time_to_first_token_ms: timing.first.map(|d| d.as_millis() as u64),
+            conversation_id: None,
+            request_id: new_request_id(),
+        })
+    }
+
+    fn fill_defaults(&self, model: &Model, req: &mut ChatRequest) {
+        if req.params.max_tokens.is_none() {
+            let default = self.registry.system().max_tokens;
+            req.params.max_tokens = Some(model.max_output_tokens.map_or(default, |max| max.min(default)));
+        }
+    }
+
+    fn limits(&self, model: &Model, target: &Target) -> Limits {
+        let configured = self
+            .registry
+            .provider(&model.provider)
+            .and_then(|p| p.timeouts.request_ms)
+            .or(self.registry.system().request_timeout_ms)
+            .unwrap_or(120_000);
+        Limits { timeout: target.timeout.unwrap_or(Duration::from_millis(configured)) }
+    }
+
+    /// Add the catalogue's alternatives to a provider's "model not ready" answer.
+    fn explain(&self, err: Error, model: &Model) -> Error {
+        match err {
+            Error::ModelNotReady { model: id, reason, suggestions } if suggestions.is_empty() => {
+                let mut suggestions = self.inference_profiles(model);
+                for s in self.registry.alternatives(model) {
+                    if !suggestions.iter().any(|have| have.model == s.model && have.provider == s.provider) {
+                        suggestions.push(s);
+                    }
+                }
+                Error::ModelNotReady { model: id, reason, suggestions }
+            }
+            other => other,
+        }
+    }
+
+    /// Catalogue entries that are cross-region inference profiles of `model` (`us.`, `eu.`, `apac.`, `global.` ...).
+    fn inference_profiles(&self, model: &Model) -> Vec<Suggestion> {
+        self.registry
+            .models()
+            .iter()
+            .filter(|m| m.provider == model.provider && m.is_ready())
+            .filter(|m| m.model_id.split_once('.').is_some_and(|(geo, rest)| rest == model.model_id && !geo.is_empty()))
+            .map(|m| Suggestion {
+                model: m.model_id.clone(),
+                provider: m.provider.clone(),
+                vendor: m.vendor.clone(),
+                reason: "cross-region inference profile of the same model".into(),
+            })
+            .collect()
+    }
+}
+
+/// Wraps the caller's sink to time the first token and, when asked, keep the text.
+struct Timing<'a> {
+    inner: &'a mut dyn EventSink,
+    started: Instant,
+    first: Option<Duration>,
+    text: Option<String>,
+}
+
+impl EventSink for Timing<'_> {
+    fn delta(&mut self, text: &str) -> Result<()> {
+        if self.first.is_none() {
+            self.first = Some(self.started.elapsed());
+        }
+        if let Some(kept) = &mut self.text {
+            kept.push_str(text);
+        }
+        self.inner.delta(text)
+    }
+
+    fn idle(&mut self) -> Result<()> {
+        self.inner.idle()
+    }
+}
+
+/// A request id that sorts by time: `req_` + 12 hex digits of milliseconds + 8 of process-local entropy.
+pub fn new_request_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(now.as_nanos());
+    hasher.write_u32(std::process::id());
+    format!("req_{:012x}{:08x}", now.as_millis(), hasher.finish() as u32)
+}

@@ -1,0 +1,16 @@
+//! llmgw: one command-line gateway in front of many LLM providers.
+//!
+//! The binary (`main.rs`) is a thin shell around this library: `cli` parses argv and renders results, everything
+//! else returns values. The design has three seams: a [`provider`] knows how to reach a service (auth, endpoint,
+//! transport, errors), a [`vendor`] adapter knows one model family's native body format, and (later) a store keeps
+//! conversations and request records. The [`gateway`] ties them together for one request.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod gateway;
+pub mod provider;
+pub mod types;
+pub mod vendor;
+
+pub use error::{Error, Result};

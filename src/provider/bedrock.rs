@@ -1,0 +1,483 @@
+//! AWS Bedrock through the official SDK (aws-config + aws-sdk-bedrockruntime).
+//!
+//! Families with a native adapter (Anthropic, Meta) go through InvokeModel / InvokeModelWithResponseStream with the
+//! vendor codec building and reading the bodies; every other family goes through Converse / ConverseStream. The
+//! SDK's own default chain supplies credentials, profiles (SSO, credential_process, web identity), Bedrock API keys
+//! (`AWS_BEARER_TOKEN_BEDROCK`) and `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`; what we add is:
+//!
+//! - **Fail fast without credentials.** Credentials are resolved once, up front, with an instance-metadata client
+//!   limited to one 200 ms attempt, so a laptop with no credentials gets exit 5 and a hint in well under a second
+//!   instead of the SDK's multi-second IMDS probing. The region never comes from instance metadata: environment,
+//!   then profile, then the provider's `region` setting.
+//! - **Error mapping** from the service's error codes onto llmgw's exit codes, including the classic "on-demand
+//!   throughput isn't supported" for a bare model id, which becomes a model-not-ready error naming the
+//!   cross-region inference profile to use instead.
+//! - **Timeouts** that suit LLMs: the SDK's stalled-stream protection is off (models pause to think); instead a
+//!   whole-request timeout for `chat` and a between-events timeout for `stream`.
+
+use super::{Limits, next_or_idle};
+use crate::config::{Model, ProviderSettings};
+use crate::types::{ChatRequest, Completion, EventSink, Role, StreamEnd, Usage};
+use crate::vendor::{self, Step};
+use crate::{Error, Result};
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_bedrockruntime::Client as SdkClient;
+use aws_sdk_bedrockruntime::config::ProvideCredentials;
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types as bt;
+use std::time::Duration;
+
+const ENDPOINT_VARS: [&str; 2] = ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL"];
+const CREDENTIALS_HINT: &str = "set AWS_PROFILE (after `aws sso login` or `aws configure`), AWS_ACCESS_KEY_ID and \
+     AWS_SECRET_ACCESS_KEY, or a Bedrock API key in AWS_BEARER_TOKEN_BEDROCK";
+
+pub struct Bedrock {
+    client: SdkClient,
+    region: String,
+    endpoint: Option<String>,
+}
+
+impl Bedrock {
+    pub async fn connect(settings: &ProviderSettings) -> Result<Bedrock> {
+        let fallback = settings.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let region = RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
+            .or_else(aws_config::profile::ProfileFileRegionProvider::builder().build())
+            .or_else(aws_config::Region::new(fallback))
+            .region()
+            .await
+            .expect("the chain ends with a fixed region");
+
+        let retries = RetryConfig::standard()
+            .with_max_attempts(settings.retries.max_attempts.unwrap_or(3).max(1))
+            .with_initial_backoff(Duration::from_millis(settings.retries.initial_backoff_ms.unwrap_or(200)));
+        let mut timeouts = TimeoutConfig::builder();
+        timeouts.set_connect_timeout(Some(Duration::from_millis(settings.timeouts.connect_ms.unwrap_or(3000))));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(region.clone())
+            .retry_config(retries)
+            .timeout_config(timeouts.build())
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+
+        // The standard variables win over the catalogue's endpointUrl, as they do for every AWS tool.
+        let env_endpoint = ENDPOINT_VARS.iter().find_map(|name| non_empty_env(name));
+        let endpoint = env_endpoint.or_else(|| settings.endpoint_url.clone());
+        if let Some(url) =
+            settings.endpoint_url.as_ref().filter(|_| ENDPOINT_VARS.iter().all(|v| non_empty_env(v).is_none()))
+        {
+            loader = loader.endpoint_url(url);
+        }
+
+        // A Bedrock API key is picked up by the SDK itself and needs no AWS credentials.
+        if non_empty_env("AWS_BEARER_TOKEN_BEDROCK").is_none() {
+            let imds = aws_config::imds::Client::builder()
+                .connect_timeout(Duration::from_millis(200))
+                .read_timeout(Duration::from_millis(500))
+                .max_attempts(1)
+                .build();
+            let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                .region(region.clone())
+                .imds_client(imds)
+                .build()
+                .await;
+            let credentials = match tokio::time::timeout(Duration::from_secs(10), chain.provide_credentials()).await {
+                Ok(Ok(credentials)) => credentials,
+                Ok(Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_))) => {
+                    return Err(Error::Auth {
+                        message: "no AWS credentials found (looked in the environment, the shared config and \
+                                  credentials files, web identity, the container and instance metadata)"
+                            .into(),
+                        hint: Some(CREDENTIALS_HINT.into()),
+                    });
+                }
+                Ok(Err(err)) => {
+                    return Err(Error::Auth {
+                        message: format!("could not load AWS credentials: {}", error_chain(&err)),
+                        hint: Some(CREDENTIALS_HINT.into()),
+                    });
+                }
+                Err(_) => {
+                    return Err(Error::Auth {
+                        message: "timed out resolving AWS credentials".into(),
+                        hint: Some(CREDENTIALS_HINT.into()),
+                    });
+                }
+            };
+            loader = loader.credentials_provider(credentials);
+        }
+
+        let config = loader.load().await;
+        Ok(Bedrock { client: SdkClient::new(&config), region: region.to_string(), endpoint })
+    }
+
+    pub fn describe(&self) -> String {
+        let endpoint =
+            self.endpoint.clone().unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", self.region));
+        format!("region {}, endpoint {endpoint}", self.region)
+    }
+
+    pub async fn chat(&self, model: &Model, req: &ChatRequest, limits: Limits) -> Result<Completion> {
+        let work = async {
+            match native_codec(model) {
+                Some(codec) => {
+                    let out = self
+                        .client
+                        .invoke_model()
+                        .model_id(model.invoke_id())
+                        .content_type("application/json")
+                        .accept("application/json")
+                        .body(Blob::new(codec.encode(req)?))
+                        .send()
+                        .await
+                        .map_err(|e| self.map_error(e, model))?;
+                    codec.decode(req, out.body().as_ref())
+                }
+                None => {
+                    let out = converse::request(self.client.converse(), model, req)?
+                        .send()
+                        .await
+                        .map_err(|e| self.map_error(e, model))?;
+                    converse::completion(&out)
+                }
+            }
+        };
+        tokio::time::timeout(limits.timeout, work).await.map_err(|_| timed_out(limits))?
+    }
+
+    pub async fn stream(
+        &self,
+        model: &Model,
+        req: &ChatRequest,
+        limits: Limits,
+        sink: &mut dyn EventSink,
+    ) -> Result<StreamEnd> {
+        match native_codec(model) {
+            Some(codec) => {
+                let send = self
+                    .client
+                    .invoke_model_with_response_stream()
+                    .model_id(model.invoke_id())
+                    .content_type("application/json")
+                    .accept("application/json")
+                    .body(Blob::new(codec.encode(req)?))
+                    .send();
+                let mut out = next_or_idle(send, sink, limits.timeout).await?.map_err(|e| self.map_error(e, model))?;
+                let mut decoder = codec.stream_decoder(req);
+                loop {
+                    let event = next_or_idle(out.body.recv(), sink, limits.timeout).await?;
+                    match event.map_err(|e| self.map_error(e, model))? {
+                        Some(bt::ResponseStream::Chunk(part)) => {
+                            let bytes = part.bytes().map(|b| b.as_ref()).unwrap_or_default();
+                            if decoder.feed(bytes, &mut |text| sink_delta(sink, text))? == Step::Done {
+                                break;
+                            }
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                decoder.finish(&mut |text| sink_delta(sink, text))
+            }
+            None => {
+                let send = converse::stream_request(self.client.converse_stream(), model, req)?.send();
+                let mut out = next_or_idle(send, sink, limits.timeout).await?.map_err(|e| self.map_error(e, model))?;
+                let mut end = StreamEnd::default();
+                loop {
+                    let event = next_or_idle(out.stream.recv(), sink, limits.timeout).await?;
+                    match event.map_err(|e| self.map_error(e, model))? {
+                        Some(bt::ConverseStreamOutput::ContentBlockDelta(ev)) => {
+                            if let Some(bt::ContentBlockDelta::Text(text)) = ev.delta() {
+                                sink.delta(text)?;
+                            }
+                        }
+                        Some(bt::ConverseStreamOutput::MessageStop(ev)) => {
+                            end.stop_reason = Some(converse::stop_reason(ev.stop_reason()));
+                        }
+                        Some(bt::ConverseStreamOutput::Metadata(ev)) => {
+                            if let Some(usage) = ev.usage() {
+                                end.usage = converse::usage(usage);
+                            }
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                if end.stop_reason.is_none() {
+                    return Err(Error::Provider("the stream ended before the model finished its reply".into()));
+                }
+                Ok(end)
+            }
+        }
+    }
+
+    /// Map an SDK failure onto llmgw's error kinds (DESIGN.md section 5).
+    fn map_error<E, R>(&self, err: SdkError<E, R>, model: &Model) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: RawStatus + std::fmt::Debug,
+    {
+        let status = match &err {
+            SdkError::ServiceError(e) => e.raw().status(),
+            _ => None,
+        };
+        match &err {
+            SdkError::TimeoutError(_) => return Error::Provider("the request to Bedrock timed out".into()),
+            SdkError::DispatchFailure(failure) => {
+                let what = if failure.is_timeout() { "timed out connecting to" } else { "could not reach" };
+                return Error::Provider(format!("{what} Bedrock ({}): {}", self.describe(), error_chain(&err)));
+            }
+            SdkError::ResponseError(_) => {
+                return Error::Provider(format!(
+                    "Bedrock sent a response that could not be read: {}",
+                    error_chain(&err)
+                ));
+            }
+            SdkError::ConstructionFailure(_) => {
+                let text = error_chain(&err).to_string();
+                if text.contains("credentials") || text.contains("identity") {
+                    return Error::Auth { message: text, hint: Some(CREDENTIALS_HINT.into()) };
+                }
+                return Error::Internal(text);
+            }
+            _ => {}
+        }
+        let code = err.code().unwrap_or("").to_string();
+        let message = err.message().map(str::to_string).unwrap_or_else(|| error_chain(&err).to_string());
+        classify(&code, status, message, model, &self.region)
+    }
+}
+
+/// The HTTP status of what an SDK error carries: a response for calls, nothing for exceptions inside a stream
+/// (those carry their code, which is what [`classify`] reads first).
+trait RawStatus {
+    fn status(&self) -> Option<u16>;
+}
+
+impl RawStatus for aws_sdk_bedrockruntime::config::http::HttpResponse {
+    fn status(&self) -> Option<u16> {
+        Some(self.status().as_u16())
+    }
+}
+
+impl RawStatus for aws_smithy_types::event_stream::RawMessage {
+    fn status(&self) -> Option<u16> {
+        None
+    }
+}
+
+/// Decide the error kind from the service's error code, then its HTTP status.
+fn classify(code: &str, status: Option<u16>, message: String, model: &Model, region: &str) -> Error {
+    match code {
+        "AccessDeniedException"
+        | "UnrecognizedClientException"
+        | "InvalidSignatureException"
+        | "ExpiredTokenException"
+        | "IncompleteSignature"
+        | "MissingAuthenticationTokenException" => {
+            Error::Auth { message: format!("Bedrock refused the request: {message}"), hint: Some(access_hint(code)) }
+        }
+        "ThrottlingException" | "ServiceQuotaExceededException" | "TooManyRequestsException" => {
+            Error::RateLimited(format!("Bedrock throttled the request after retries: {message}"))
+        }
+        "ValidationException" if is_on_demand_refusal(&message) => {
+            let profile = format!("{}.{}", geography(region), model.model_id);
+            Error::ModelNotReady {
+                model: model.model_id.clone(),
+                reason: format!(
+                    "Bedrock does not serve this model on demand by its bare id; invoke the cross-region inference \
+                     profile `{profile}` instead (or a provisioned ARN). Bedrock said: {message}"
+                ),
+                suggestions: Vec::new(),
+            }
+        }
+        "ValidationException" => Error::Usage(format!("Bedrock rejected the request: {message}")),
+        "ResourceNotFoundException" | "ModelNotReadyException" => Error::ModelNotReady {
+            model: model.model_id.clone(),
+            reason: format!("Bedrock says: {message}"),
+            suggestions: Vec::new(),
+        },
+        "ModelTimeoutException"
+        | "InternalServerException"
+        | "ServiceUnavailableException"
+        | "ModelErrorException"
+        | "ModelStreamErrorException" => Error::Provider(format!("Bedrock failed ({code}): {message}")),
+        _ => match status.unwrap_or(0) {
+            401 | 403 => Error::Auth {
+                message: format!("Bedrock refused the request: {message}"),
+                hint: Some(access_hint(code)),
+            },
+            429 => Error::RateLimited(format!("Bedrock throttled the request after retries: {message}")),
+            400 | 413 | 422 => Error::Usage(format!("Bedrock rejected the request: {message}")),
+            404 => Error::ModelNotReady { model: model.model_id.clone(), reason: message, suggestions: Vec::new() },
+            _ if code.is_empty() => Error::Provider(format!("Bedrock failed: {message}")),
+            _ => Error::Provider(format!("Bedrock failed ({code}): {message}")),
+        },
+    }
+}
+
+fn access_hint(code: &str) -> String {
+    if code == "AccessDeniedException" {
+        "check that your IAM identity may call bedrock:InvokeModel and that model access is granted in the Bedrock \
+         console for this region"
+            .into()
+    } else {
+        format!("check your AWS credentials: {CREDENTIALS_HINT}")
+    }
+}
+
+/// "Invocation of model ID ... with on-demand throughput isn't supported. Retry your request with the ID or ARN of
+/// an inference profile that contains this model."
+fn is_on_demand_refusal(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("on-demand throughput") && (m.contains("isn't supported") || m.contains("not supported"))
+}
+
+/// The inference-profile prefix for a region: us-east-1 -> "us", eu-west-3 -> "eu", ap-south-1 -> "apac".
+pub fn geography(region: &str) -> &'static str {
+    match region.split('-').next().unwrap_or("") {
+        "eu" => "eu",
+        "ap" => "apac",
+        "ca" => "ca",
+        "us" if region.starts_with("us-gov") => "us-gov",
+        _ => "us",
+    }
+}
+
+fn native_codec(model: &Model) -> Option<&'static dyn vendor::Codec> {
+    match model.api.as_deref() {
+        Some("converse") => None,
+        _ => vendor::codec_for(&model.vendor),
+    }
+}
+
+fn sink_delta(sink: &mut dyn EventSink, text: &str) -> Result<()> {
+    if text.is_empty() { Ok(()) } else { sink.delta(text) }
+}
+
+fn timed_out(limits: Limits) -> Error {
+    Error::Provider(format!("the request timed out after {} s", limits.timeout.as_secs_f32()))
+}
+
+/// An error and its sources, by their Display forms only (the SDK's Debug forms are not for users).
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Bedrock Converse: the vendor-neutral API for families without a native adapter.
+mod converse {
+    use super::*;
+    use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
+    use aws_sdk_bedrockruntime::operation::converse::builders::ConverseFluentBuilder;
+    use aws_sdk_bedrockruntime::operation::converse_stream::builders::ConverseStreamFluentBuilder;
+
+    type Parts = (Vec<bt::Message>, Option<Vec<bt::SystemContentBlock>>, bt::InferenceConfiguration);
+
+    fn parts(req: &ChatRequest) -> Result<Parts> {
+        let mut messages = Vec::with_capacity(req.messages.len());
+        for m in &req.messages {
+            let role = match m.role {
+                Role::User => bt::ConversationRole::User,
+                Role::Assistant => bt::ConversationRole::Assistant,
+            };
+            let message = bt::Message::builder()
+                .role(role)
+                .content(bt::ContentBlock::Text(m.content.clone()))
+                .build()
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            messages.push(message);
+        }
+        let system = req.system.as_ref().map(|s| vec![bt::SystemContentBlock::Text(s.clone())]);
+        let p = &req.params;
+        let config = bt::InferenceConfiguration::builder()
+            .set_max_tokens(p.max_tokens.map(|n| n.min(i32::MAX as u32) as i32))
+            .set_temperature(p.temperature)
+            .set_top_p(p.top_p)
+            .set_stop_sequences((!p.stop.is_empty()).then(|| p.stop.clone()))
+            .build();
+        Ok((messages, system, config))
+    }
+
+    pub fn request(b: ConverseFluentBuilder, model: &Model, req: &ChatRequest) -> Result<ConverseFluentBuilder> {
+        let (messages, system, config) = parts(req)?;
+        Ok(b.model_id(model.invoke_id()).set_messages(Some(messages)).set_system(system).inference_config(config))
+    }
+
+    pub fn stream_request(
+        b: ConverseStreamFluentBuilder,
+        model: &Model,
+        req: &ChatRequest,
+    ) -> Result<ConverseStreamFluentBuilder> {
+        let (messages, system, config) = parts(req)?;
+        Ok(b.model_id(model.invoke_id()).set_messages(Some(messages)).set_system(system).inference_config(config))
+    }
+
+    pub fn completion(out: &ConverseOutput) -> Result<Completion> {
+        let mut content = String::new();
+        if let Some(bt::ConverseOutput::Message(message)) = out.output() {
+            for block in message.content() {
+                if let bt::ContentBlock::Text(text) = block {
+                    content.push_str(text);
+                }
+            }
+        }
+        Ok(Completion {
+            content,
+            stop_reason: Some(stop_reason(out.stop_reason())),
+            usage: out.usage().map(usage).unwrap_or_default(),
+        })
+    }
+
+    pub fn stop_reason(reason: &bt::StopReason) -> String {
+        match reason {
+            bt::StopReason::EndTurn => "end_turn".into(),
+            bt::StopReason::MaxTokens => "max_tokens".into(),
+            bt::StopReason::StopSequence => "stop_sequence".into(),
+            other => other.as_str().to_string(),
+        }
+    }
+
+    pub fn usage(u: &bt::TokenUsage) -> Usage {
+        Usage { input_tokens: u.input_tokens().max(0) as u64, output_tokens: u.output_tokens().max(0) as u64 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inference_profile_geography_follows_the_region() {
+        assert_eq!(geography("us-east-1"), "us");
+        assert_eq!(geography("us-west-2"), "us");
+        assert_eq!(geography("eu-central-1"), "eu");
+        assert_eq!(geography("ap-northeast-1"), "apac");
+        assert_eq!(geography("us-gov-west-1"), "us-gov");
+    }
+
+    #[test]
+    fn recognises_the_on_demand_refusal() {
+        assert!(is_on_demand_refusal(
+            "Invocation of model ID anthropic.claude-sonnet-4-20250514-v1:0 with on-demand throughput isn't \
+             supported. Retry your request with the ID or ARN of an inference profile that contains this model."
+        ));
+        assert!(!is_on_demand_refusal("Malformed input request: #: extraneous key [foo] is not permitted"));
+    }
+}

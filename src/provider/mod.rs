@@ -1,0 +1,91 @@
+//! Providers: how to reach a service — auth, endpoint, transport, retries, and the mapping of its failures onto
+//! llmgw's error kinds. A provider that speaks vendors' native formats (Bedrock InvokeModel) delegates bodies to a
+//! [`crate::vendor`] codec; one that speaks a neutral API (Bedrock Converse) translates the neutral types itself.
+//!
+//! A provider is chosen by the `type` of its settings; [`Client`] is the closed set of transports, so dispatch is a
+//! plain `match` and each transport keeps its own concrete, async API.
+
+pub mod bedrock;
+pub mod local;
+
+use crate::Result;
+use crate::config::{Model, ProviderKind, ProviderSettings};
+use crate::types::{ChatRequest, Completion, EventSink, StreamEnd};
+use std::time::Duration;
+
+/// A connected transport for one provider.
+pub enum Client {
+    Bedrock(bedrock::Bedrock),
+    Local(local::Local),
+}
+
+/// Per-request limits that the caller may tighten (`--timeout`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The whole request for `chat`; the wait for the first byte and then between events for `stream`.
+    pub timeout: Duration,
+}
+
+impl Client {
+    /// Connect to the provider described by `settings`. Cheap for offline providers; for Bedrock this resolves
+    /// region and credentials (failing fast when there are none).
+    pub async fn connect(settings: &ProviderSettings) -> Result<Client> {
+        match settings.kind {
+            ProviderKind::Bedrock => Ok(Client::Bedrock(bedrock::Bedrock::connect(settings).await?)),
+            ProviderKind::Local => Ok(Client::Local(local::Local)),
+            ProviderKind::OpenAi | ProviderKind::Azure => Err(crate::Error::Config {
+                file: format!("providers/{}/settings.json", settings.name).into(),
+                location: "type".into(),
+                message: "OpenAI and Azure providers are not supported by this build yet".into(),
+            }),
+        }
+    }
+
+    /// Where requests go, for `-v`: region and endpoint, never secrets.
+    pub fn describe(&self) -> String {
+        match self {
+            Client::Bedrock(b) => b.describe(),
+            Client::Local(_) => "offline (no network)".into(),
+        }
+    }
+
+    pub async fn chat(&self, model: &Model, req: &ChatRequest, limits: Limits) -> Result<Completion> {
+        match self {
+            Client::Bedrock(b) => b.chat(model, req, limits).await,
+            Client::Local(l) => l.chat(req),
+        }
+    }
+
+    pub async fn stream(
+        &self,
+        model: &Model,
+        req: &ChatRequest,
+        limits: Limits,
+        sink: &mut dyn EventSink,
+    ) -> Result<StreamEnd> {
+        match self {
+            Client::Bedrock(b) => b.stream(model, req, limits, sink).await,
+            Client::Local(l) => l.stream(req, sink).await,
+        }
+    }
+}
+
+/// Await `fut`, but first tell the sink we are about to wait when the value is not ready at once. This is what
+/// lets renderers buffer a burst of chunks that already arrived and flush exactly when the network goes quiet.
+pub(crate) async fn next_or_idle<F: std::future::Future>(
+    fut: F,
+    sink: &mut dyn EventSink,
+    timeout: Duration,
+) -> Result<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await;
+    match first {
+        std::task::Poll::Ready(value) => Ok(value),
+        std::task::Poll::Pending => {
+            sink.idle()?;
+            tokio::time::timeout(timeout, fut).await.map_err(|_| {
+                crate::Error::Provider(format!("no data from the provider for {} s: timed out", timeout.as_secs_f32()))
+            })
+        }
+    }
+}

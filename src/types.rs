@@ -1,0 +1,101 @@
+//! The neutral request, response and stream-event types shared by every provider and vendor.
+//!
+//! A vendor adapter translates these to and from one model family's native bodies; a provider moves those bodies.
+//! Their serde form is part of the `--json` contract (DESIGN.md section 4), so fields are only ever added.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+}
+
+impl Message {
+    pub fn user(content: impl Into<String>) -> Self {
+        Message { role: Role::User, content: content.into() }
+    }
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Message { role: Role::Assistant, content: content.into() }
+    }
+}
+
+/// Inference parameters; `None` means "the provider's or catalogue's default".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params {
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub stop: Vec<String>,
+}
+
+/// One normalized chat request: a system prompt, the turns in order (the last one is the user's new message), and
+/// parameters. `max_tokens` has been filled in by the gateway from the catalogue when the user gave none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatRequest {
+    pub system: Option<String>,
+    pub messages: Vec<Message>,
+    pub params: Params,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+/// What a vendor codec (or a provider speaking a neutral API) makes of a complete reply.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Completion {
+    pub content: String,
+    /// Normalized: `end_turn`, `max_tokens`, `stop_sequence`, or the provider's own word when it has no equivalent.
+    pub stop_reason: Option<String>,
+    pub usage: Usage,
+}
+
+/// What a stream ends with: everything of a [`Completion`] but the text, which went out as deltas.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StreamEnd {
+    pub stop_reason: Option<String>,
+    pub usage: Usage,
+}
+
+/// Where a streaming request sends its text as it arrives. Implemented by the CLI's renderers; the core never prints.
+pub trait EventSink {
+    /// A piece of the reply, in order. An error (such as a closed pipe) ends the request.
+    fn delta(&mut self, text: &str) -> crate::Result<()>;
+    /// The provider is about to wait for the network: anything buffered should reach the user now.
+    fn idle(&mut self) -> crate::Result<()>;
+}
+
+/// The gateway's answer to one request, as `chat --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Response {
+    pub model: String,
+    pub provider: String,
+    pub vendor: String,
+    pub content: String,
+    pub stop_reason: Option<String>,
+    pub usage: Usage,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_first_token_ms: Option<u64>,
+    pub conversation_id: Option<String>,
+    pub request_id: String,
+}

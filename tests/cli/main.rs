@@ -1,0 +1,15 @@
+//! llmgw's integration tests: one test binary (`cargo test --test cli`), one file per feature.
+//!
+//! Every spec runs the real `llmgw` binary (see `support::llmgw`) against local servers that speak the providers'
+//! real wire formats (`support::bedrock`), so the AWS SDK itself is in the loop.
+//!
+//! To add a spec file: create `tests/cli/<feature>.rs` and add `mod <feature>;` below, then
+//! `use crate::support::{...};` in it. Do not put spec files directly in `tests/`: Cargo builds every
+//! `tests/*.rs` as a separate test binary, which would not see `support` and would compile and link it again.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod models;
+mod offline;
+mod server_selftest;

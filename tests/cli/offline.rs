@@ -1,0 +1,165 @@
+//! The offline `echo` model: chat, stream, stdin, JSON shapes and usage errors, with no network and no credentials.
+
+use crate::support::llmgw;
+use serde_json::Value;
+
+fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+}
+
+#[test]
+fn chat_prints_the_whole_reply_and_a_newline() {
+    llmgw()
+        .args(["chat", "-m", "echo", "hello", "offline", "world"])
+        .assert()
+        .success()
+        .stdout("hello offline world\n");
+}
+
+#[test]
+fn stdin_alone_is_the_prompt() {
+    llmgw().args(["chat", "-m", "echo"]).write_stdin("from a pipe\n").assert().success().stdout("from a pipe\n");
+}
+
+#[test]
+fn stdin_is_appended_to_the_prompt_after_a_blank_line() {
+    llmgw()
+        .args(["chat", "-m", "echo", "Summarise:"])
+        .write_stdin("line one\nline two\n")
+        .assert()
+        .success()
+        .stdout("Summarise:\n\nline one\nline two\n");
+}
+
+#[test]
+fn no_prompt_at_all_is_a_usage_error() {
+    let out = llmgw().args(["chat", "-m", "echo"]).write_stdin("").assert().code(2).get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no prompt"), "{out:?}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn no_prompt_with_json_is_a_json_usage_error() {
+    let out = llmgw().args(["--json", "chat", "-m", "echo"]).write_stdin("").assert().code(2).get_output().clone();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["error"]["code"], "usage");
+    assert_eq!(doc["error"]["exit_code"], 2);
+}
+
+#[test]
+fn unknown_flag_is_clap_usage_error_exit_2() {
+    let out = llmgw().args(["chat", "--frobnicate", "x"]).assert().code(2).get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--frobnicate"));
+}
+
+#[test]
+fn out_of_range_temperature_is_a_usage_error() {
+    llmgw().args(["chat", "-m", "echo", "--temperature", "3", "hi"]).assert().code(2);
+    llmgw().args(["chat", "-m", "echo", "--top-p", "1.5", "hi"]).assert().code(2);
+    llmgw().args(["chat", "-m", "echo", "--max-tokens", "0", "hi"]).assert().code(2);
+}
+
+#[test]
+fn chat_json_has_the_documented_fields() {
+    let out = llmgw().args(["chat", "--json", "-m", "echo", "two words"]).assert().success().get_output().clone();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in [
+        "model",
+        "provider",
+        "vendor",
+        "content",
+        "stop_reason",
+        "usage",
+        "duration_ms",
+        "conversation_id",
+        "request_id",
+    ] {
+        assert!(doc.get(field).is_some(), "missing {field} in {doc}");
+    }
+    assert_eq!(doc["model"], "echo");
+    assert_eq!(doc["provider"], "local");
+    assert_eq!(doc["content"], "two words");
+    assert_eq!(doc["stop_reason"], "end_turn");
+    assert_eq!(doc["usage"]["input_tokens"], 2);
+    assert_eq!(doc["usage"]["output_tokens"], 2);
+    assert!(doc["request_id"].as_str().unwrap().starts_with("req_"));
+    assert!(out.stderr.is_empty(), "stderr holds only diagnostics: {:?}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn stream_prints_word_by_word_and_ends_with_a_newline() {
+    llmgw().args(["stream", "-m", "echo", "one two three"]).assert().success().stdout("one two three\n");
+}
+
+#[test]
+fn stream_json_is_deltas_then_done() {
+    let out = llmgw().args(["stream", "--json", "-m", "echo", "one two three"]).assert().success().get_output().clone();
+    let events = json_lines(&out.stdout);
+    let deltas: Vec<&str> =
+        events.iter().filter(|e| e["type"] == "delta").map(|e| e["text"].as_str().unwrap()).collect();
+    assert_eq!(deltas, ["one", " two", " three"]);
+    let done = events.last().unwrap();
+    assert_eq!(done["type"], "done");
+    assert_eq!(done["content"], "one two three");
+    assert_eq!(done["usage"]["output_tokens"], 3);
+    assert!(done["time_to_first_token_ms"].is_u64());
+}
+
+#[test]
+fn max_tokens_and_stop_are_honoured() {
+    llmgw().args(["chat", "-m", "echo", "--max-tokens", "2", "a b c d"]).assert().success().stdout("a b\n");
+    llmgw().args(["chat", "-m", "echo", "--stop", "c", "a b c d"]).assert().success().stdout("a b\n");
+}
+
+#[test]
+fn llmgw_model_env_sets_the_default_model() {
+    let mut cmd = llmgw();
+    cmd.env("LLMGW_MODEL", "echo").args(["chat", "from env"]).assert().success().stdout("from env\n");
+}
+
+#[test]
+fn verbose_names_the_config_root_and_provider_without_secrets() {
+    let mut cmd = llmgw();
+    let out = cmd.env("AWS_SECRET_ACCESS_KEY", "very-secret-value").args(["-v", "chat", "-m", "echo", "hi"]);
+    let out = out.assert().success().get_output().clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("config: built-in"), "{stderr}");
+    assert!(stderr.contains("provider: local"), "{stderr}");
+    assert!(!stderr.contains("very-secret-value"));
+}
+
+#[test]
+fn global_flags_work_after_the_subcommand() {
+    let out = llmgw().args(["chat", "-m", "echo", "hi", "--json"]).assert().success().get_output().clone();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["content"], "hi");
+}
+
+#[test]
+fn stream_into_a_closed_pipe_exits_quietly() {
+    // Like `| head -c 5`: read five bytes, close the pipe, and expect exit 0 with nothing on stderr.
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_llmgw"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["stream", "-m", "echo"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let words = vec!["word"; 200_000].join(" ");
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || stdin.write_all(words.as_bytes()));
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 5];
+    stdout.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"word ");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -1,0 +1,926 @@
+//! A local Amazon Bedrock Runtime that speaks the real wire format, scripted per test.
+//!
+//! llmgw reaches Bedrock through the AWS SDK, so the only honest way to test that path without the network is to
+//! put the SDK in the loop and give it a server that answers exactly as Bedrock does: REST-JSON bodies for
+//! `InvokeModel` and `Converse`, `application/vnd.amazon.eventstream` binary frames for the streaming operations,
+//! and typed errors (an HTTP status, an `x-amzn-errortype` header and a `{"message": ...}` body). The event-stream
+//! encoder here is written from the format's specification, not borrowed from the SDK, so a test that passes is an
+//! independent check that the SDK, llmgw and the format agree.
+//!
+//! A test queues one [`Reply`] per expected request with [`BedrockServer::push`] and afterwards inspects what llmgw
+//! sent with [`BedrockServer::requests`]. Connections are kept alive, as the SDK pools them and retries on them.
+//! Replies can also misbehave on purpose (delay, hang, drop the connection, corrupt a CRC) so that timeouts,
+//! retries and broken streams can be tested. Dropping the server closes every connection it holds.
+//!
+//! The same file also backs `examples/fake_bedrock.rs`, the benchmark's server: a fallback generator answers when
+//! the queue is empty, and [`Reply::Generate`] streams frames straight from a closure through a buffered writer,
+//! with no per-frame allocation, so the server is never the bottleneck of a throughput measurement.
+//!
+//! What this server does not do: verify SigV4 signatures (tests read the recorded `authorization` header instead),
+//! speak TLS or HTTP/2, or implement any Bedrock operation other than the four model invocations.
+
+// This file is compiled into the test binary and into an example; each uses a different part of it.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Value, json};
+
+/// One scripted answer to one request.
+pub enum Reply {
+    /// 200 `application/json`: an InvokeModel body or a Converse output.
+    Json(Value),
+    /// An error as Bedrock sends it: `status`, `x-amzn-errortype: <error_type>`, body `{"message": <message>}`.
+    Error { status: u16, error_type: String, message: String },
+    /// 200 `application/vnd.amazon.eventstream`, chunked; every frame is flushed on its own.
+    Stream(Vec<Frame>),
+    /// Wait, then answer with the inner reply.
+    Delay(Duration, Box<Reply>),
+    /// Read the request and never answer (the connection closes when the server is dropped).
+    Hang,
+    /// Read the request and close the connection without answering.
+    Drop,
+    /// 200 event stream produced by a closure, buffered: bytes go out when the buffer fills, on
+    /// [`FrameSink::flush`], and at the end. For the benchmark server and very long streams.
+    Generate(Generator),
+}
+
+/// Writes the frames of a [`Reply::Generate`] stream.
+pub type Generator = Box<dyn FnOnce(&mut FrameSink) -> io::Result<()> + Send>;
+
+/// Answers a request when no scripted reply is queued.
+pub type Fallback = Box<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
+impl Reply {
+    /// `Reply::Error` without the `String` noise.
+    pub fn error(status: u16, error_type: &str, message: &str) -> Reply {
+        Reply::Error { status, error_type: error_type.to_owned(), message: message.to_owned() }
+    }
+
+    pub fn delay(by: Duration, then: Reply) -> Reply {
+        Reply::Delay(by, Box::new(then))
+    }
+}
+
+/// One event-stream frame (or a misbehaviour) in a [`Reply::Stream`].
+#[derive(Debug, Clone)]
+pub enum Frame {
+    /// InvokeModelWithResponseStream chunk: payload `{"bytes": base64(json)}`, `:event-type chunk`.
+    Chunk(Value),
+    /// ConverseStream event by name (`messageStart`, `contentBlockDelta`, `metadata`, ...).
+    Event(String, Value),
+    /// Exception frame: type (`ThrottlingException` or `throttlingException`) and message. Sent as Bedrock does,
+    /// with the union member name (`throttlingException`) in `:exception-type`, which is what the SDK matches.
+    Exception(String, String),
+    /// Flush, then pause the stream.
+    Delay(Duration),
+    /// Close the connection mid-stream, without the terminating HTTP chunk.
+    Drop,
+    /// A chunk frame whose message CRC is wrong.
+    CorruptCrc(Value),
+}
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// The raw request target, query included, still percent-encoded.
+    pub path: String,
+    /// Percent-decoded from `/model/{id}/...`; empty for other paths.
+    pub model_id: String,
+    /// `invoke`, `invoke-with-response-stream`, `converse` or `converse-stream` (the last path segment).
+    pub operation: String,
+    /// Lower-case names, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body; `Null` when empty, a `String` when it is not JSON.
+    pub body: Value,
+}
+
+impl Recorded {
+    /// The first header with this (case-insensitive) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The server. Bound to `127.0.0.1`; shuts down, closing every connection, when dropped.
+pub struct BedrockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+/// Options for [`BedrockServer::builder`].
+pub struct Builder {
+    port: u16,
+    fallback: Option<Fallback>,
+    record: bool,
+}
+
+struct Shared {
+    replies: Mutex<VecDeque<Reply>>,
+    requests: Mutex<Vec<Recorded>>,
+    fallback: Option<Fallback>,
+    record: bool,
+    shutdown: AtomicBool,
+    connections: Mutex<HashMap<u64, TcpStream>>,
+    next_connection: AtomicU64,
+    next_request_id: AtomicU64,
+}
+
+impl BedrockServer {
+    /// A scripted server on an ephemeral port.
+    pub fn start() -> BedrockServer {
+        BedrockServer::builder().start().expect("bind the local Bedrock server")
+    }
+
+    pub fn builder() -> Builder {
+        Builder { port: 0, fallback: None, record: true }
+    }
+
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Queue the answer to the next request that has none yet.
+    pub fn push(&self, reply: Reply) {
+        lock(&self.shared.replies).push_back(reply);
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Scripted replies not consumed yet.
+    pub fn pending(&self) -> usize {
+        lock(&self.shared.replies).len()
+    }
+}
+
+impl Builder {
+    /// Listen on this port instead of an ephemeral one.
+    pub fn port(mut self, port: u16) -> Builder {
+        self.port = port;
+        self
+    }
+
+    /// Answer with `fallback` when the queue is empty (instead of a 500 "no scripted reply").
+    pub fn fallback(mut self, fallback: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Builder {
+        self.fallback = Some(Box::new(fallback));
+        self
+    }
+
+    /// Whether to keep every request for [`BedrockServer::requests`] (default: yes).
+    pub fn record(mut self, record: bool) -> Builder {
+        self.record = record;
+        self
+    }
+
+    pub fn start(self) -> io::Result<BedrockServer> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            replies: Mutex::new(VecDeque::new()),
+            requests: Mutex::new(Vec::new()),
+            fallback: self.fallback,
+            record: self.record,
+            shutdown: AtomicBool::new(false),
+            connections: Mutex::new(HashMap::new()),
+            next_connection: AtomicU64::new(0),
+            next_request_id: AtomicU64::new(1),
+        });
+        let acceptor = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new().name("bedrock-accept".into()).spawn(move || accept(listener, shared))?
+        };
+        Ok(BedrockServer { addr, shared, acceptor: Some(acceptor) })
+    }
+}
+
+impl Drop for BedrockServer {
+    fn drop(&mut self) {
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        for stream in lock(&self.shared.connections).values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        // Wake the acceptor so it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking test thread must not take the whole server down with it.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn stopping(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Sleep, waking early on shutdown. False when the server is shutting down.
+    fn sleep(&self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
+        loop {
+            if self.stopping() {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return true;
+            }
+            thread::sleep((deadline - now).min(Duration::from_millis(10)));
+        }
+    }
+
+    fn next_reply(&self, request: &Recorded) -> Reply {
+        if let Some(reply) = lock(&self.replies).pop_front() {
+            return reply;
+        }
+        match &self.fallback {
+            Some(fallback) => fallback(request),
+            None => Reply::error(500, "InternalServerException", "no scripted reply"),
+        }
+    }
+
+    fn request_id(&self) -> String {
+        let n = self.next_request_id.fetch_add(1, Ordering::Relaxed);
+        format!("11111111-2222-4333-8444-{n:012x}")
+    }
+}
+
+fn accept(listener: TcpListener, shared: Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stopping() {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        let id = shared.next_connection.fetch_add(1, Ordering::Relaxed);
+        match stream.try_clone() {
+            Ok(handle) => {
+                lock(&shared.connections).insert(id, handle);
+            }
+            Err(_) => continue,
+        }
+        let spawned = thread::Builder::new().name(format!("bedrock-conn-{id}")).spawn({
+            let shared = Arc::clone(&shared);
+            move || {
+                serve_connection(&shared, stream);
+                lock(&shared.connections).remove(&id);
+            }
+        });
+        if spawned.is_err()
+            && let Some(stream) = lock(&shared.connections).remove(&id)
+        {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP/1.1
+
+struct Incoming {
+    recorded: Recorded,
+    close: bool,
+}
+
+fn serve_connection(shared: &Arc<Shared>, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let Ok(read_half) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(read_half);
+    while !shared.stopping() {
+        let incoming = match read_request(&mut reader, &stream) {
+            Ok(Some(incoming)) => incoming,
+            Ok(None) | Err(_) => break,
+        };
+        let reply = shared.next_reply(&incoming.recorded);
+        let operation = incoming.recorded.operation.clone();
+        if shared.record {
+            lock(&shared.requests).push(incoming.recorded);
+        }
+        match respond(shared, &stream, &operation, reply) {
+            Ok(true) if !incoming.close => {}
+            _ => break,
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// Reads one request; `None` on a clean end of the connection.
+fn read_request(reader: &mut BufReader<TcpStream>, writer: &TcpStream) -> io::Result<Option<Incoming>> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        if !line.trim().is_empty() {
+            break;
+        }
+    }
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("bad request line {line:?}")));
+    };
+    let (method, target, version) = (method.to_owned(), target.to_owned(), version.to_owned());
+
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let header = line.trim_end_matches(['\r', '\n']);
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+
+    if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+        (&*writer).write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    }
+    let chunked = header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let body = if chunked {
+        read_chunked(reader)?
+    } else {
+        let length = match header("content-length") {
+            Some(v) => v.parse::<usize>().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
+            None => 0,
+        };
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        body
+    };
+    let close = match header("connection") {
+        Some(v) => v.eq_ignore_ascii_case("close"),
+        None => version == "HTTP/1.0",
+    };
+
+    let (model_id, operation) = parse_target(&target);
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
+    };
+    Ok(Some(Incoming { recorded: Recorded { method, path: target, model_id, operation, headers, body }, close }))
+}
+
+fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        let size = line.trim().split(';').next().unwrap_or("");
+        let size = usize::from_str_radix(size, 16).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        if size == 0 {
+            // Trailers, up to the blank line.
+            loop {
+                line.clear();
+                if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+                    return Ok(body);
+                }
+            }
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader.read_exact(&mut body[start..])?;
+        let mut crlf = [0; 2];
+        reader.read_exact(&mut crlf)?;
+    }
+}
+
+/// `/model/{id}/{operation}` -> (decoded id, operation).
+fn parse_target(target: &str) -> (String, String) {
+    let path = target.split('?').next().unwrap_or("");
+    match path.strip_prefix("/model/").and_then(|rest| rest.rsplit_once('/')) {
+        Some((id, operation)) => (percent_decode(id), operation.to_owned()),
+        None => (String::new(), String::new()),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        424 => "Failed Dependency",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
+}
+
+/// Writes the answer. True when the connection may serve another request.
+fn respond(shared: &Arc<Shared>, stream: &TcpStream, operation: &str, reply: Reply) -> io::Result<bool> {
+    match reply {
+        Reply::Json(value) => {
+            let body = serde_json::to_vec(&value)?;
+            write_response(shared, stream, 200, &[("Content-Type", "application/json")], &body)?;
+            Ok(true)
+        }
+        Reply::Error { status, error_type, message } => {
+            let body = serde_json::to_vec(&json!({ "message": message }))?;
+            let headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type.as_str())];
+            write_response(shared, stream, status, &headers, &body)?;
+            Ok(true)
+        }
+        Reply::Stream(frames) => {
+            let mut sink = FrameSink::start(shared, stream, operation, true)?;
+            for frame in frames {
+                match frame {
+                    Frame::Chunk(value) => sink.chunk(&serde_json::to_vec(&value)?)?,
+                    Frame::Event(name, value) => sink.event(&name, &serde_json::to_vec(&value)?)?,
+                    Frame::Exception(kind, message) => sink.exception(&kind, &message)?,
+                    Frame::CorruptCrc(value) => sink.corrupt_chunk(&serde_json::to_vec(&value)?)?,
+                    Frame::Delay(duration) => {
+                        if !sink.pause(duration)? {
+                            return Ok(false);
+                        }
+                    }
+                    Frame::Drop => {
+                        sink.flush()?;
+                        return Ok(false);
+                    }
+                }
+            }
+            sink.finish()?;
+            Ok(true)
+        }
+        Reply::Generate(generate) => {
+            let mut sink = FrameSink::start(shared, stream, operation, false)?;
+            generate(&mut sink)?;
+            sink.finish()?;
+            Ok(true)
+        }
+        Reply::Delay(duration, then) => {
+            if !shared.sleep(duration) {
+                return Ok(false);
+            }
+            respond(shared, stream, operation, *then)
+        }
+        Reply::Hang => {
+            while shared.sleep(Duration::from_secs(3600)) {}
+            Ok(false)
+        }
+        Reply::Drop => Ok(false),
+    }
+}
+
+fn write_response(
+    shared: &Shared,
+    stream: &TcpStream,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<()> {
+    let mut response = Vec::with_capacity(256 + body.len());
+    write!(response, "HTTP/1.1 {status} {}\r\nx-amzn-RequestId: {}\r\n", reason(status), shared.request_id())?;
+    for (name, value) in headers {
+        write!(response, "{name}: {value}\r\n")?;
+    }
+    write!(response, "Content-Length: {}\r\n\r\n", body.len())?;
+    response.extend_from_slice(body);
+    let mut stream = stream;
+    stream.write_all(&response)?;
+    stream.flush()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Event-stream responses
+
+/// Above this many pending bytes a buffered sink sends them as one HTTP chunk.
+const CHUNK_TARGET: usize = 32 * 1024;
+
+/// The body of an event-stream response: encodes frames and sends them as HTTP chunks, either one chunk per frame,
+/// flushed (scripted streams, so tests see frames as they happen), or batched (generated streams).
+pub struct FrameSink {
+    shared: Arc<Shared>,
+    out: BufWriter<TcpStream>,
+    pending: Vec<u8>,
+    payload: Vec<u8>,
+    base64: String,
+    flush_each: bool,
+}
+
+const CHUNK_HEADERS: [(&str, &str); 3] =
+    [(":event-type", "chunk"), (":content-type", "application/json"), (":message-type", "event")];
+
+impl FrameSink {
+    fn start(shared: &Arc<Shared>, stream: &TcpStream, operation: &str, flush_each: bool) -> io::Result<FrameSink> {
+        let mut out = BufWriter::with_capacity(4 * CHUNK_TARGET, stream.try_clone()?);
+        write!(
+            out,
+            "HTTP/1.1 200 OK\r\nx-amzn-RequestId: {}\r\nContent-Type: application/vnd.amazon.eventstream\r\n",
+            shared.request_id()
+        )?;
+        if operation == "invoke-with-response-stream" {
+            out.write_all(b"X-Amzn-Bedrock-Content-Type: application/json\r\n")?;
+        }
+        out.write_all(b"Transfer-Encoding: chunked\r\n\r\n")?;
+        out.flush()?;
+        Ok(FrameSink {
+            shared: Arc::clone(shared),
+            out,
+            pending: Vec::with_capacity(CHUNK_TARGET + 1024),
+            payload: Vec::with_capacity(1024),
+            base64: String::with_capacity(1024),
+            flush_each,
+        })
+    }
+
+    /// An InvokeModelWithResponseStream chunk carrying `vendor_json` (the model family's own JSON).
+    pub fn chunk(&mut self, vendor_json: &[u8]) -> io::Result<()> {
+        self.chunk_payload(vendor_json);
+        encode_frame(&mut self.pending, &CHUNK_HEADERS, &self.payload);
+        self.frame_done()
+    }
+
+    /// A ConverseStream event (`messageStart`, `contentBlockDelta`, ...) with its JSON payload.
+    pub fn event(&mut self, name: &str, json: &[u8]) -> io::Result<()> {
+        let headers = [(":event-type", name), (":content-type", "application/json"), (":message-type", "event")];
+        encode_frame(&mut self.pending, &headers, json);
+        self.frame_done()
+    }
+
+    /// An exception frame. `kind` may be given as the error name (`ThrottlingException`) or as the member name
+    /// (`throttlingException`); the header carries the member name, as Bedrock sends it.
+    pub fn exception(&mut self, kind: &str, message: &str) -> io::Result<()> {
+        let member = exception_member(kind);
+        let headers = [
+            (":exception-type", member.as_str()),
+            (":content-type", "application/json"),
+            (":message-type", "exception"),
+        ];
+        let payload = serde_json::to_vec(&json!({ "message": message }))?;
+        encode_frame(&mut self.pending, &headers, &payload);
+        self.frame_done()
+    }
+
+    /// A chunk frame whose trailing message CRC does not match its bytes.
+    pub fn corrupt_chunk(&mut self, vendor_json: &[u8]) -> io::Result<()> {
+        self.chunk_payload(vendor_json);
+        encode_frame(&mut self.pending, &CHUNK_HEADERS, &self.payload);
+        let last = self.pending.len() - 1;
+        self.pending[last] ^= 0xff;
+        self.frame_done()
+    }
+
+    /// Send everything written so far.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.send_pending()?;
+        self.out.flush()
+    }
+
+    /// Flush, then wait. False when the server shuts down meanwhile.
+    pub fn pause(&mut self, duration: Duration) -> io::Result<bool> {
+        self.flush()?;
+        Ok(self.shared.sleep(duration))
+    }
+
+    fn chunk_payload(&mut self, vendor_json: &[u8]) {
+        self.base64.clear();
+        BASE64.encode_string(vendor_json, &mut self.base64);
+        self.payload.clear();
+        self.payload.extend_from_slice(br#"{"bytes":""#);
+        self.payload.extend_from_slice(self.base64.as_bytes());
+        self.payload.extend_from_slice(br#""}"#);
+    }
+
+    fn frame_done(&mut self) -> io::Result<()> {
+        if self.flush_each {
+            self.flush()
+        } else if self.pending.len() >= CHUNK_TARGET {
+            self.send_pending()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn send_pending(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            write!(self.out, "{:x}\r\n", self.pending.len())?;
+            self.out.write_all(&self.pending)?;
+            self.out.write_all(b"\r\n")?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.send_pending()?;
+        self.out.write_all(b"0\r\n\r\n")?;
+        self.out.flush()
+    }
+}
+
+/// `ThrottlingException` -> `throttlingException`: the event-stream union member the SDK matches on.
+fn exception_member(kind: &str) -> String {
+    let mut chars = kind.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The event-stream codec (application/vnd.amazon.eventstream)
+//
+//   total length u32 BE | headers length u32 BE | CRC32 of those 8 bytes
+//   headers: name length u8, name, value type u8 (7 = string), value length u16 BE, value
+//   payload
+//   CRC32 of everything before it
+
+const HEADER_STRING: u8 = 7;
+
+/// Appends one frame with string headers to `out`.
+pub fn encode_frame(out: &mut Vec<u8>, headers: &[(&str, &str)], payload: &[u8]) {
+    let headers_len: usize = headers.iter().map(|(name, value)| 1 + name.len() + 1 + 2 + value.len()).sum();
+    let total = 12 + headers_len + payload.len() + 4;
+    let start = out.len();
+    out.reserve(total);
+    out.extend_from_slice(&(total as u32).to_be_bytes());
+    out.extend_from_slice(&(headers_len as u32).to_be_bytes());
+    let prelude_crc = crc32fast::hash(&out[start..]);
+    out.extend_from_slice(&prelude_crc.to_be_bytes());
+    for (name, value) in headers {
+        out.push(name.len() as u8);
+        out.extend_from_slice(name.as_bytes());
+        out.push(HEADER_STRING);
+        out.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        out.extend_from_slice(value.as_bytes());
+    }
+    out.extend_from_slice(payload);
+    let message_crc = crc32fast::hash(&out[start..]);
+    out.extend_from_slice(&message_crc.to_be_bytes());
+}
+
+/// A frame read back by [`decode_frames`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedFrame {
+    /// Header values of other types than string are rendered with `{:?}` of their bytes.
+    pub headers: Vec<(String, String)>,
+    pub payload: Vec<u8>,
+}
+
+impl DecodedFrame {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.payload).expect("frame payload is JSON")
+    }
+
+    /// The vendor JSON inside a chunk frame's `{"bytes": base64}`.
+    pub fn chunk_json(&self) -> Value {
+        let bytes = self.json()["bytes"].as_str().expect("chunk payload has bytes").to_owned();
+        serde_json::from_slice(&BASE64.decode(bytes).expect("bytes is base64")).expect("chunk bytes are JSON")
+    }
+}
+
+/// Decodes a whole event-stream body, checking both CRCs of every frame.
+pub fn decode_frames(mut bytes: &[u8]) -> Result<Vec<DecodedFrame>, String> {
+    let mut frames = Vec::new();
+    while !bytes.is_empty() {
+        let (frame, used) = decode_frame(bytes)?;
+        frames.push(frame);
+        bytes = &bytes[used..];
+    }
+    Ok(frames)
+}
+
+/// Decodes the frame at the start of `bytes`; returns it and its length.
+pub fn decode_frame(bytes: &[u8]) -> Result<(DecodedFrame, usize), String> {
+    let u32_at = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    if bytes.len() < 16 {
+        return Err(format!("truncated frame: {} bytes", bytes.len()));
+    }
+    let total = u32_at(0) as usize;
+    let headers_len = u32_at(4) as usize;
+    if total < 16 + headers_len || bytes.len() < total {
+        return Err(format!("bad lengths: total {total}, headers {headers_len}, available {}", bytes.len()));
+    }
+    if crc32fast::hash(&bytes[..8]) != u32_at(8) {
+        return Err("prelude CRC mismatch".into());
+    }
+    if crc32fast::hash(&bytes[..total - 4]) != u32_at(total - 4) {
+        return Err("message CRC mismatch".into());
+    }
+    let mut headers = Vec::new();
+    let mut rest = &bytes[12..12 + headers_len];
+    let take = |n: usize, rest: &mut &[u8]| -> Result<Vec<u8>, String> {
+        if rest.len() < n {
+            return Err("truncated header".to_owned());
+        }
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        Ok(head.to_vec())
+    };
+    while !rest.is_empty() {
+        let name_len = take(1, &mut rest)?[0] as usize;
+        let name = String::from_utf8(take(name_len, &mut rest)?).map_err(|e| e.to_string())?;
+        let value = match take(1, &mut rest)?[0] {
+            0 => "true".to_owned(),
+            1 => "false".to_owned(),
+            2 => format!("{:?}", take(1, &mut rest)?),
+            3 => format!("{:?}", take(2, &mut rest)?),
+            4 => format!("{:?}", take(4, &mut rest)?),
+            5 | 8 => format!("{:?}", take(8, &mut rest)?),
+            9 => format!("{:?}", take(16, &mut rest)?),
+            kind @ (6 | 7) => {
+                let len = take(2, &mut rest)?;
+                let value = take(u16::from_be_bytes([len[0], len[1]]) as usize, &mut rest)?;
+                if kind == 7 { String::from_utf8(value).map_err(|e| e.to_string())? } else { format!("{value:?}") }
+            }
+            other => return Err(format!("unknown header value type {other}")),
+        };
+        headers.push((name, value));
+    }
+    let payload = bytes[12 + headers_len..total - 4].to_vec();
+    Ok((DecodedFrame { headers, payload }, total))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Builders: realistic bodies and streams of the model families llmgw speaks
+
+const ANTHROPIC_MODEL: &str = "claude-3-sonnet-20240229";
+
+fn invocation_metrics(input_tokens: u64, output_tokens: u64) -> Value {
+    json!({
+        "inputTokenCount": input_tokens,
+        "outputTokenCount": output_tokens,
+        "invocationLatency": 412,
+        "firstByteLatency": 187,
+    })
+}
+
+/// An Anthropic Messages response body as InvokeModel returns it.
+pub fn anthropic_message(text: &str, input_tokens: u64, output_tokens: u64, stop_reason: &str) -> Value {
+    json!({
+        "id": "msg_bdrk_01TestTestTestTestTestTest",
+        "type": "message",
+        "role": "assistant",
+        "model": ANTHROPIC_MODEL,
+        "content": [{ "type": "text", "text": text }],
+        "stop_reason": stop_reason,
+        "stop_sequence": null,
+        "usage": { "input_tokens": input_tokens, "output_tokens": output_tokens },
+    })
+}
+
+/// An Anthropic stream on InvokeModelWithResponseStream: `message_start`, `content_block_start`, one
+/// `content_block_delta` per piece, `content_block_stop`, `message_delta` (stop reason, usage) and `message_stop`
+/// with Bedrock's `amazon-bedrock-invocationMetrics`.
+pub fn anthropic_stream(pieces: &[&str], input_tokens: u64, output_tokens: u64, stop_reason: &str) -> Vec<Frame> {
+    let mut frames = vec![
+        Frame::Chunk(json!({
+            "type": "message_start",
+            "message": {
+                "id": "msg_bdrk_01TestTestTestTestTestTest",
+                "type": "message",
+                "role": "assistant",
+                "model": ANTHROPIC_MODEL,
+                "content": [],
+                "stop_reason": null,
+                "stop_sequence": null,
+                "usage": { "input_tokens": input_tokens, "output_tokens": 1 },
+            },
+        })),
+        Frame::Chunk(
+            json!({ "type": "content_block_start", "index": 0, "content_block": { "type": "text", "text": "" } }),
+        ),
+    ];
+    frames.extend(pieces.iter().map(|piece| {
+        Frame::Chunk(
+            json!({ "type": "content_block_delta", "index": 0, "delta": { "type": "text_delta", "text": piece } }),
+        )
+    }));
+    frames.push(Frame::Chunk(json!({ "type": "content_block_stop", "index": 0 })));
+    frames.push(Frame::Chunk(json!({
+        "type": "message_delta",
+        "delta": { "stop_reason": stop_reason, "stop_sequence": null },
+        "usage": { "output_tokens": output_tokens },
+    })));
+    frames.push(Frame::Chunk(json!({
+        "type": "message_stop",
+        "amazon-bedrock-invocationMetrics": invocation_metrics(input_tokens, output_tokens),
+    })));
+    frames
+}
+
+/// A Meta Llama response body as InvokeModel returns it.
+pub fn llama_generation(text: &str, prompt_tokens: u64, generation_tokens: u64, stop_reason: &str) -> Value {
+    json!({
+        "generation": text,
+        "prompt_token_count": prompt_tokens,
+        "generation_token_count": generation_tokens,
+        "stop_reason": stop_reason,
+    })
+}
+
+/// A Llama stream: one chunk per piece, `prompt_token_count` on the first only, a cumulative
+/// `generation_token_count` (one token per piece); the last chunk carries `stop_reason` and the invocation metrics.
+/// With no pieces, a single empty generation that ends the stream.
+pub fn llama_stream(pieces: &[&str], prompt_tokens: u64, stop_reason: &str) -> Vec<Frame> {
+    let pieces: &[&str] = if pieces.is_empty() { &[""] } else { pieces };
+    let last = pieces.len() - 1;
+    pieces
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let mut chunk = json!({
+                "generation": piece,
+                "prompt_token_count": if i == 0 { json!(prompt_tokens) } else { Value::Null },
+                "generation_token_count": i + 1,
+                "stop_reason": if i == last { json!(stop_reason) } else { Value::Null },
+            });
+            if i == last {
+                chunk["amazon-bedrock-invocationMetrics"] = invocation_metrics(prompt_tokens, pieces.len() as u64);
+            }
+            Frame::Chunk(chunk)
+        })
+        .collect()
+}
+
+/// A Converse response body (`end_turn`).
+pub fn converse_output(text: &str, input_tokens: u64, output_tokens: u64) -> Value {
+    json!({
+        "output": { "message": { "role": "assistant", "content": [{ "text": text }] } },
+        "stopReason": "end_turn",
+        "usage": { "inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens },
+        "metrics": { "latencyMs": 412 },
+    })
+}
+
+/// A ConverseStream: `messageStart`, one `contentBlockDelta` per piece, `contentBlockStop`, `messageStop`
+/// (`end_turn`) and `metadata` with usage and metrics.
+pub fn converse_stream(pieces: &[&str], input_tokens: u64, output_tokens: u64) -> Vec<Frame> {
+    let event = |name: &str, value: Value| Frame::Event(name.to_owned(), value);
+    let mut frames = vec![event("messageStart", json!({ "role": "assistant" }))];
+    frames.extend(
+        pieces
+            .iter()
+            .map(|piece| event("contentBlockDelta", json!({ "contentBlockIndex": 0, "delta": { "text": piece } }))),
+    );
+    frames.push(event("contentBlockStop", json!({ "contentBlockIndex": 0 })));
+    frames.push(event("messageStop", json!({ "stopReason": "end_turn" })));
+    frames.push(event(
+        "metadata",
+        json!({
+            "usage": { "inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens },
+            "metrics": { "latencyMs": 412 },
+        }),
+    ));
+    frames
+}
