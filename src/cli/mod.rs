@@ -5,6 +5,7 @@
 //! renders them once (human text on stderr, or the JSON error document on stdout) and returns the exit code.
 
 mod chat;
+pub mod docs;
 mod models;
 pub mod output;
 
@@ -39,9 +40,6 @@ pub struct GlobalArgs {
     /// Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)
     #[arg(long, global = true, value_name = "DIR")]
     pub config: Option<PathBuf>,
-    /// SQLite database for conversations and metrics [env: LLMGW_DB]
-    #[arg(long, global = true, value_name = "PATH")]
-    pub db: Option<PathBuf>,
     /// Print one JSON document (NDJSON events for `stream`) instead of text
     #[arg(long, global = true)]
     pub json: bool,
@@ -97,8 +95,8 @@ pub fn run(cli: Cli) -> i32 {
 fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
     match cli.command {
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "llmgw", &mut std::io::stdout().lock());
+            out.text(&docs::completion_script(shell))?;
+            out.flush()?;
             Ok(0)
         }
         Command::Models(cmd) => {

@@ -1,0 +1,122 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_llmgw_global_optspecs
+    string join \n config= json q/quiet v/verbose color= h/help V/version
+end
+
+function __fish_llmgw_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_llmgw_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_llmgw_using_subcommand
+    set -l cmd (__fish_llmgw_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c llmgw -n "__fish_llmgw_needs_command" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_needs_command" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_needs_command" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_needs_command" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_needs_command" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_needs_command" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_needs_command" -s V -l version -d 'Print version'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "chat" -d 'Send a prompt and print the whole reply'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "models" -d 'List the model catalogue and check availability'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s p -l provider -d 'Only consider models of this provider' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s s -l system -d 'System prompt' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l max-tokens -d 'Most tokens to generate [default: the catalogue\'s, capped by config/system maxTokens]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l top-p -d 'Nucleus sampling, 0 to 1' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l stop -d 'Stop when the model writes this text (repeatable)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s p -l provider -d 'Only consider models of this provider' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s s -l system -d 'System prompt' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l max-tokens -d 'Most tokens to generate [default: the catalogue\'s, capped by config/system maxTokens]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l top-p -d 'Nucleus sampling, 0 to 1' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l stop -d 'Stop when the model writes this text (repeatable)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -f -a "list" -d 'List the models of the active catalogue'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l provider -d 'Only this provider\'s models' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l vendor -d 'Only this vendor\'s models (anthropic, meta, ...)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l modality -d 'Only this modality (text-to-text, ...)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l status -d 'Only READY or only NOT READY models' -r -f -a "ready\t''
+not-ready\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the models of the active catalogue'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "models" -d 'List the model catalogue and check availability'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "list" -d 'List the models of the active catalogue'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'

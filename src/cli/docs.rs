@@ -1,0 +1,235 @@
+//! Man pages and shell completions, generated from the one clap definition so that they cannot drift from `--help`.
+//!
+//! The generated files are committed under `man/` and `completions/`; a test regenerates them in memory and fails
+//! when the committed copies differ (`LLMGW_BLESS=1 cargo test` rewrites them).
+
+use super::Cli;
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+const EXIT_STATUS: &[(&str, &str)] = &[
+    ("0", "success (also when the reader of the output, such as head, closes the pipe early)"),
+    ("1", "internal error (a bug)"),
+    ("2", "usage: bad flags, missing prompt, input the provider rejected"),
+    ("3", "model unknown or not ready; the message lists alternatives"),
+    ("4", "not found"),
+    ("5", "credentials missing, invalid, or access denied"),
+    ("6", "throttled, rate limited or over quota, after retries"),
+    ("7", "provider or network failure, timeout, broken stream"),
+    ("8", "configuration invalid; the message names the file and field"),
+    ("130", "interrupted by Ctrl-C"),
+];
+
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("LLMGW_CONFIG_DIR", "configuration root, used when --config is not given"),
+    ("LLMGW_MODEL", "default model for chat and stream"),
+    ("NO_COLOR", "when set and not empty, no color on stderr"),
+    (
+        "AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN",
+        "AWS credentials, through the AWS SDK's default chain (SSO, credential_process and web identity included)",
+    ),
+    ("AWS_REGION", "AWS region; else the profile's, else the provider's region setting"),
+    ("AWS_BEARER_TOKEN_BEDROCK", "a Bedrock API key, used instead of AWS credentials"),
+    ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL", "another Bedrock Runtime endpoint"),
+    ("AWS_EC2_METADATA_DISABLED", "true: never ask instance metadata for credentials"),
+];
+
+const FILES: &[(&str, &str)] = &[
+    ("~/.config/llmgw/providers.json", "a user catalogue, used whole instead of the built-in one when present"),
+    ("~/.config/llmgw/providers/<p>/{settings,models}.json", "provider settings and models (JSON or YAML)"),
+    ("~/.config/llmgw/vendors/<v>.json", "vendor capabilities"),
+    ("~/.config/llmgw/system/*.json", "defaults: defaultModel, maxTokens, requestTimeoutMs"),
+    ("~/.aws/config, ~/.aws/credentials", "AWS profiles, read by the AWS SDK"),
+];
+
+/// Every man page: `llmgw.1` and one per subcommand (`llmgw-models-list.1`, ...), as (file name, roff text).
+pub fn man_pages() -> Vec<(String, String)> {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    collect_pages(&cmd, "llmgw", &mut pages);
+    pages
+}
+
+fn collect_pages(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, String)>) {
+    let top = name == "llmgw";
+    let page_cmd = cmd.clone().name(name.to_string());
+    let man = clap_mangen::Man::new(page_cmd.clone()).source(format!("llmgw {}", env!("CARGO_PKG_VERSION")));
+    let mut out = Vec::new();
+    let render = |out: &mut Vec<u8>| -> std::io::Result<()> {
+        man.render_title(out)?;
+        man.render_name_section(out)?;
+        man.render_synopsis_section(out)?;
+        man.render_description_section(out)?;
+        if page_cmd.get_arguments().any(|a| !a.is_hide_set()) {
+            man.render_options_section(out)?;
+        }
+        if page_cmd.has_subcommands() {
+            man.render_subcommands_section(out)?;
+        }
+        Ok(())
+    };
+    render(&mut out).expect("writing to memory cannot fail");
+    let mut text = String::from_utf8(out).expect("clap_mangen writes UTF-8");
+    if let Some(examples) = cmd.get_after_help() {
+        let examples = examples.to_string();
+        let lines: Vec<&str> =
+            examples.lines().skip_while(|l| !l.starts_with("  ")).take_while(|l| !l.is_empty()).collect();
+        if !lines.is_empty() {
+            text.push_str(".SH EXAMPLES\n.nf\n");
+            for line in lines {
+                text.push_str(&roff_line(line.trim_start()));
+                text.push('\n');
+            }
+            text.push_str(".fi\n");
+        }
+    }
+    if top {
+        text.push_str(&definition_list("EXIT STATUS", EXIT_STATUS));
+        text.push_str(&definition_list("ENVIRONMENT", ENVIRONMENT));
+        text.push_str(&definition_list("FILES", FILES));
+    } else {
+        text.push_str(
+            ".SH \"EXIT STATUS\"\nAs in \\fBllmgw\\fR(1): 0 success, 2 usage, 3 model unknown or not ready, ",
+        );
+        text.push_str("5 credentials, 6 throttled, 7 provider failure, 8 configuration, 130 interrupted.\n");
+    }
+    let mut see_also: Vec<String> = Vec::new();
+    if !top {
+        see_also.push("\\fBllmgw\\fR(1)".into());
+    }
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        see_also.push(format!("\\fB{name}\\-{}\\fR(1)", sub.get_name()));
+    }
+    if !see_also.is_empty() {
+        text.push_str(&format!(".SH \"SEE ALSO\"\n{}\n", see_also.join(", ")));
+    }
+    pages.push((format!("{name}.1"), text));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        collect_pages(sub, &format!("{name}-{}", sub.get_name()), pages);
+    }
+}
+
+fn definition_list(title: &str, items: &[(&str, &str)]) -> String {
+    let mut text = format!(".SH \"{title}\"\n");
+    for (term, definition) in items {
+        text.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff_escape(term), roff_line(definition)));
+    }
+    text
+}
+
+fn roff_escape(text: &str) -> String {
+    text.replace('\\', "\\e").replace('-', "\\-")
+}
+
+/// A line of running text: escaped, and protected when it would start with a roff control character.
+fn roff_line(text: &str) -> String {
+    let escaped = roff_escape(text);
+    if escaped.starts_with('.') || escaped.starts_with('\'') { format!("\\&{escaped}") } else { escaped }
+}
+
+/// Every completion script, as (file name under `completions/`, text).
+pub fn completion_scripts() -> Vec<(String, String)> {
+    [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell]
+        .into_iter()
+        .map(|shell| (completion_file_name(shell), completion_script(shell)))
+        .collect()
+}
+
+pub fn completion_script(shell: Shell) -> String {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "llmgw", &mut out);
+    String::from_utf8(out).expect("clap_complete writes UTF-8")
+}
+
+fn completion_file_name(shell: Shell) -> String {
+    match shell {
+        Shell::Bash => "llmgw.bash".into(),
+        Shell::Zsh => "_llmgw".into(),
+        Shell::Fish => "llmgw.fish".into(),
+        Shell::Elvish => "llmgw.elv".into(),
+        Shell::PowerShell => "_llmgw.ps1".into(),
+        other => format!("llmgw.{other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Compare generated files with the committed ones; with LLMGW_BLESS=1, write them instead.
+    fn ensure_files(dir: &str, files: Vec<(String, String)>) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let bless = std::env::var_os("LLMGW_BLESS").is_some_and(|v| v == "1");
+        let mut stale = Vec::new();
+        for (name, text) in &files {
+            let path = dir.join(name);
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                if bless {
+                    std::fs::create_dir_all(&dir).unwrap();
+                    std::fs::write(&path, text).unwrap();
+                } else {
+                    stale.push(path.display().to_string());
+                }
+            }
+        }
+        let expected: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !expected.contains(&name.as_str()) && name != "README.md" {
+                if bless {
+                    std::fs::remove_file(entry.path()).unwrap();
+                } else {
+                    stale.push(format!("{} (no longer generated)", entry.path().display()));
+                }
+            }
+        }
+        assert!(stale.is_empty(), "out of date, run `LLMGW_BLESS=1 cargo test --lib docs` and commit: {stale:#?}");
+    }
+
+    #[test]
+    fn committed_man_pages_are_current() {
+        ensure_files("man", man_pages());
+    }
+
+    #[test]
+    fn committed_completions_are_current() {
+        ensure_files("completions", completion_scripts());
+    }
+
+    #[test]
+    fn man_page_documents_every_exit_code_and_variable() {
+        let pages = man_pages();
+        let (_, top) = pages.iter().find(|(n, _)| n == "llmgw.1").unwrap();
+        for (code, _) in EXIT_STATUS {
+            assert!(top.contains(&format!("\\fB{code}\\fR")), "exit code {code}");
+        }
+        for var in ["LLMGW_CONFIG_DIR", "LLMGW_MODEL", "AWS_BEARER_TOKEN_BEDROCK", "NO_COLOR"] {
+            assert!(top.contains(&var.replace('-', "\\-")), "{var}");
+        }
+        for page in ["llmgw-chat.1", "llmgw-stream.1", "llmgw-models-list.1", "llmgw-models-status.1"] {
+            let (_, text) = pages.iter().find(|(n, _)| n == page).unwrap_or_else(|| panic!("{page} generated"));
+            assert!(text.contains(".SH EXAMPLES"), "{page} has examples");
+        }
+    }
+
+    fn syntax_check(shell: &str, flag: &str, file: &str) {
+        let Ok(status) = std::process::Command::new(shell).arg("--version").output() else {
+            eprintln!("{shell} not installed: skipping its completion syntax check");
+            return;
+        };
+        let _ = status;
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions").join(file);
+        let out = std::process::Command::new(shell).arg(flag).arg(&path).output().unwrap();
+        assert!(out.status.success(), "{shell} {flag} {file}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    #[test]
+    fn completion_scripts_parse_in_their_shells() {
+        syntax_check("bash", "-n", "llmgw.bash");
+        syntax_check("zsh", "-n", "_llmgw");
+        syntax_check("fish", "--no-execute", "llmgw.fish");
+    }
+}
