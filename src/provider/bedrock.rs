@@ -169,7 +169,7 @@ impl Bedrock {
                 let mut decoder = codec.stream_decoder(req);
                 loop {
                     let event = next_or_idle(out.body.recv(), sink, limits.timeout).await?;
-                    match event.map_err(|e| self.map_error(e, model))? {
+                    match event.map_err(|e| self.map_stream_error(e, model))? {
                         Some(bt::ResponseStream::Chunk(part)) => {
                             let bytes = part.bytes().map(|b| b.as_ref()).unwrap_or_default();
                             if decoder.feed(bytes, &mut |text| sink_delta(sink, text))? == Step::Done {
@@ -188,10 +188,10 @@ impl Bedrock {
                 let mut end = StreamEnd::default();
                 loop {
                     let event = next_or_idle(out.stream.recv(), sink, limits.timeout).await?;
-                    match event.map_err(|e| self.map_error(e, model))? {
+                    match event.map_err(|e| self.map_stream_error(e, model))? {
                         Some(bt::ConverseStreamOutput::ContentBlockDelta(ev)) => {
                             if let Some(bt::ContentBlockDelta::Text(text)) = ev.delta() {
-                                sink.delta(text)?;
+                                sink_delta(sink, text)?;
                             }
                         }
                         Some(bt::ConverseStreamOutput::MessageStop(ev)) => {
@@ -214,15 +214,32 @@ impl Bedrock {
         }
     }
 
+    /// Map a failure to read the next event of a stream that has started. The connection breaking now means the
+    /// reply was cut off, not that Bedrock could not be reached; everything else maps as for a call.
+    fn map_stream_error<E, R>(&self, err: SdkError<E, R>, model: &Model) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: RawReply + std::fmt::Debug,
+    {
+        if let SdkError::DispatchFailure(_) = &err {
+            return Error::Provider(format!(
+                "the connection to Bedrock ({}) broke before the reply was complete: {}",
+                self.describe(),
+                error_chain(&err)
+            ));
+        }
+        self.map_error(err, model)
+    }
+
     /// Map an SDK failure onto llmgw's error kinds (DESIGN.md section 5).
     fn map_error<E, R>(&self, err: SdkError<E, R>, model: &Model) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: RawStatus + std::fmt::Debug,
+        R: RawReply + std::fmt::Debug,
     {
-        let status = match &err {
-            SdkError::ServiceError(e) => e.raw().status(),
-            _ => None,
+        let (status, exception_type) = match &err {
+            SdkError::ServiceError(e) => (e.raw().status(), e.raw().exception_type()),
+            _ => (None, None),
         };
         match &err {
             SdkError::TimeoutError(_) => return Error::Provider("the request to Bedrock timed out".into()),
@@ -245,27 +262,44 @@ impl Bedrock {
             }
             _ => {}
         }
-        let code = err.code().unwrap_or("").to_string();
+        // An exception inside a stream carries no code in its metadata; its frame's `:exception-type` names it.
+        let code = err.code().map(str::to_string).or(exception_type).unwrap_or_default();
         let message = err.message().map(str::to_string).unwrap_or_else(|| error_chain(&err).to_string());
         classify(&code, status, message, model, &self.region)
     }
 }
 
-/// The HTTP status of what an SDK error carries: a response for calls, nothing for exceptions inside a stream
-/// (those carry their code, which is what [`classify`] reads first).
-trait RawStatus {
+/// What an SDK error carries besides the error itself: the HTTP response of a call, or the event-stream frame of an
+/// exception inside a stream. The first has a status; the second has no status, and the SDK leaves its error code
+/// empty, so the code comes from the frame's `:exception-type` header (`throttlingException`, the union member name,
+/// which is the error name with a lower-case first letter).
+trait RawReply {
     fn status(&self) -> Option<u16>;
+    fn exception_type(&self) -> Option<String>;
 }
 
-impl RawStatus for aws_sdk_bedrockruntime::config::http::HttpResponse {
+impl RawReply for aws_sdk_bedrockruntime::config::http::HttpResponse {
     fn status(&self) -> Option<u16> {
         Some(self.status().as_u16())
     }
+
+    fn exception_type(&self) -> Option<String> {
+        None
+    }
 }
 
-impl RawStatus for aws_smithy_types::event_stream::RawMessage {
+impl RawReply for aws_smithy_types::event_stream::RawMessage {
     fn status(&self) -> Option<u16> {
         None
+    }
+
+    fn exception_type(&self) -> Option<String> {
+        let aws_smithy_types::event_stream::RawMessage::Decoded(message) = self else { return None };
+        let header = message.headers().iter().find(|h| h.name().as_str() == ":exception-type")?;
+        let member = header.value().as_string().ok()?.as_str();
+        let mut chars = member.chars();
+        let first = chars.next()?;
+        Some(first.to_ascii_uppercase().to_string() + chars.as_str())
     }
 }
 
@@ -294,6 +328,11 @@ fn classify(code: &str, status: Option<u16>, message: String, model: &Model, reg
                 suggestions: Vec::new(),
             }
         }
+        "ValidationException" if is_unknown_model_id(&message) => Error::ModelNotReady {
+            model: model.model_id.clone(),
+            reason: format!("Bedrock does not know this model id in {region}: {message}"),
+            suggestions: Vec::new(),
+        },
         "ValidationException" => Error::Usage(format!("Bedrock rejected the request: {message}")),
         "ResourceNotFoundException" | "ModelNotReadyException" => Error::ModelNotReady {
             model: model.model_id.clone(),
@@ -334,6 +373,12 @@ fn access_hint(code: &str) -> String {
 fn is_on_demand_refusal(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("on-demand throughput") && (m.contains("isn't supported") || m.contains("not supported"))
+}
+
+/// "The provided model identifier is invalid.": Bedrock's answer to an id (or ARN) it does not serve in the region.
+/// Nothing in the request can fix that, only another model, so it is a model error rather than a usage error.
+fn is_unknown_model_id(message: &str) -> bool {
+    message.to_ascii_lowercase().contains("model identifier is invalid")
 }
 
 /// The inference-profile prefix for a region: us-east-1 -> "us", eu-west-3 -> "eu", ap-south-1 -> "apac".
@@ -430,12 +475,13 @@ mod converse {
     }
 
     pub fn completion(out: &ConverseOutput) -> Result<Completion> {
+        let Some(bt::ConverseOutput::Message(message)) = out.output() else {
+            return Err(Error::Provider("Bedrock's Converse response has no message".into()));
+        };
         let mut content = String::new();
-        if let Some(bt::ConverseOutput::Message(message)) = out.output() {
-            for block in message.content() {
-                if let bt::ContentBlock::Text(text) = block {
-                    content.push_str(text);
-                }
+        for block in message.content() {
+            if let bt::ContentBlock::Text(text) = block {
+                content.push_str(text);
             }
         }
         Ok(Completion {
@@ -479,5 +525,11 @@ mod tests {
              supported. Retry your request with the ID or ARN of an inference profile that contains this model."
         ));
         assert!(!is_on_demand_refusal("Malformed input request: #: extraneous key [foo] is not permitted"));
+    }
+
+    #[test]
+    fn recognises_an_unknown_model_id() {
+        assert!(is_unknown_model_id("The provided model identifier is invalid."));
+        assert!(!is_unknown_model_id("Malformed input request: #: extraneous key [foo] is not permitted"));
     }
 }

@@ -294,7 +294,9 @@ impl StreamDecoder for AnthropicStream {
     }
 
     fn finish(&mut self, _emit: &mut dyn FnMut(&str) -> Result<()>) -> Result<StreamEnd> {
-        if !self.stopped && self.stop_reason.is_none() {
+        // `message_stop` is the only end Bedrock sends on purpose; anything else is a cut stream, even after
+        // `message_delta` has told the stop reason (the invocation metrics ride on `message_stop`).
+        if !self.stopped {
             return Err(Error::Provider("the Anthropic stream ended before the reply was complete".into()));
         }
         Ok(StreamEnd {
@@ -592,6 +594,15 @@ mod tests {
         let (text, step, end) = stream(&[message_start(3), text_delta("partial")]);
         assert_eq!(text, "partial");
         assert_eq!(step, Step::Continue);
+        assert_eq!(end.unwrap_err().code(), "provider");
+    }
+
+    #[test]
+    fn stream_cut_after_message_delta_but_before_message_stop_is_a_provider_error() {
+        let delta =
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}});
+        let (text, _, end) = stream(&[message_start(3), text_delta("all"), delta]);
+        assert_eq!(text, "all");
         assert_eq!(end.unwrap_err().code(), "provider");
     }
 

@@ -10,6 +10,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod bedrock_chat;
+mod bedrock_errors;
+mod bedrock_stream;
 mod models;
 mod offline;
 mod server_selftest;

@@ -170,6 +170,18 @@ impl BedrockServer {
     pub fn pending(&self) -> usize {
         lock(&self.shared.replies).len()
     }
+
+    /// The one request received so far; fails the test when there were none or several.
+    pub fn only_request(&self) -> Recorded {
+        let mut requests = self.requests();
+        assert_eq!(requests.len(), 1, "exactly one request upstream: {requests:#?}");
+        requests.remove(0)
+    }
+}
+
+/// The request target the SDK sends for a model id or ARN: it is one path segment, so `:` and `/` are encoded.
+pub fn model_path(id: &str, operation: &str) -> String {
+    format!("/model/{}/{operation}", id.replace(':', "%3A").replace('/', "%2F"))
 }
 
 impl Builder {

@@ -80,7 +80,15 @@ impl Sandbox {
 
     /// The real binary, in this sandbox's environment.
     pub fn llmgw(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_llmgw"));
+        let mut cmd = assert_cmd::Command::from_std(self.command());
+        cmd.timeout(COMMAND_TIMEOUT);
+        cmd
+    }
+
+    /// The real binary as a plain [`std::process::Command`] in this sandbox's environment, for a test that talks to
+    /// the running process (reads its output as it comes, sends it a signal). Such a test bounds its own waits.
+    pub fn command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_llmgw"));
         for (key, _) in std::env::vars_os() {
             let name = key.to_string_lossy();
             if SCRUBBED_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) || SCRUBBED.contains(&&*name) {
@@ -88,8 +96,15 @@ impl Sandbox {
             }
         }
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
-        cmd.timeout(COMMAND_TIMEOUT);
         cmd
+    }
+
+    /// A copy of the built-in catalogue (the repository's `config/`) inside this sandbox, for `--config DIR`; edit
+    /// it with [`edit_json`] or [`edit_model`] first.
+    pub fn copy_config(&self) -> PathBuf {
+        let to = self.home().join("llmgw-config");
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config"), &to);
+        to
     }
 
     /// `$HOME`.
@@ -149,4 +164,53 @@ pub fn llmgw() -> Llmgw {
 pub fn llmgw_bedrock(server: &BedrockServer) -> Llmgw {
     let sandbox = Sandbox::bedrock(server);
     Llmgw { cmd: sandbox.llmgw(), sandbox }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy to {}: {e}", target.display()));
+        }
+    }
+}
+
+/// Rewrite the JSON file at `path` in place.
+pub fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    edit(&mut doc);
+    std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap()).expect("write the edited file");
+}
+
+/// Edit one MODEL object of `providers/bedrock/models.json` in a copied config root, found by its `modelId`.
+pub fn edit_model(config: &Path, model_id: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    edit_json(&config.join("providers/bedrock/models.json"), |doc| {
+        let model = doc["vendors"]
+            .as_array_mut()
+            .expect("vendors")
+            .iter_mut()
+            .flat_map(|vendor| vendor["models"].as_array_mut().expect("models").iter_mut())
+            .find(|model| model["modelId"] == model_id)
+            .unwrap_or_else(|| panic!("no model {model_id} in the copied catalogue"));
+        edit(model);
+    });
+}
+
+/// Each line of NDJSON output, parsed.
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: not a JSON line: {line}")))
+        .collect()
+}
+
+/// One JSON document.
+pub fn json_doc(stdout: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(stdout)
+        .unwrap_or_else(|e| panic!("{e}: stdout is not one JSON document: {}", String::from_utf8_lossy(stdout)))
 }

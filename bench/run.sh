@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Benchmarks for llmgw. Prints figures; asserts nothing. Everything talks to a local Bedrock server on 127.0.0.1.
+#
+#   bench/run.sh            all of it (a few minutes on 2 cores, after the release build)
+#   TOKENS=100000 bench/run.sh   a shorter stream
+#
+# Needs hyperfine (apt-get install hyperfine) and curl; /usr/bin/time for peak memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export AWS_EC2_METADATA_DISABLED=true
+TOKENS=${TOKENS:-1000000}
+RUNS=${RUNS:-5}
+
+command -v hyperfine >/dev/null || { echo "bench: hyperfine is required (apt-get install hyperfine)" >&2; exit 2; }
+cargo build --release --quiet --bin llmgw --example fake_bedrock
+BIN=$PWD/target/release/llmgw
+SERVER=$PWD/target/release/examples/fake_bedrock
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+start_server() { # $1 = tokens, $2 = vendor; prints the URL
+  "$SERVER" --port 0 --tokens "$1" --vendor "$2" >"$work/url.$1.$2" &
+  for _ in $(seq 100); do [ -s "$work/url.$1.$2" ] && break; sleep 0.05; done
+  head -n1 "$work/url.$1.$2"
+}
+
+export HOME=$work/home AWS_ACCESS_KEY_ID=AKIDBENCHBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
+export AWS_CONFIG_FILE=$work/none AWS_SHARED_CREDENTIALS_FILE=$work/none
+mkdir -p "$HOME"
+CLAUDE=us.anthropic.claude-sonnet-4-5-20250929-v1:0
+BODY='{"anthropic_version":"bedrock-2023-05-31","max_tokens":1024,"messages":[{"role":"user","content":"hello"}]}'
+printf '%s' "$BODY" >"$work/body.json"
+
+echo "== startup"
+hyperfine -N --warmup 20 --runs 200 --export-json "$work/startup.json" \
+  "$BIN --version" "$BIN models list" "$BIN chat -m echo hello" 2>&1 | grep -E "Time|±|^Benchmark" || true
+
+echo
+echo "== no credentials: time to exit 5 (instance metadata disabled)"
+hyperfine -N -i --warmup 3 --runs 20 \
+  "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY $BIN chat -m claude hi" 2>&1 | grep -E "Time" || true
+
+echo
+echo "== chat round trip against the local Bedrock server: llmgw vs curl"
+url=$(start_server 20 anthropic)
+export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=$url
+hyperfine -N --warmup 10 --runs 100 --export-json "$work/chat.json" \
+  "$BIN chat -m claude hello" \
+  "curl -s -X POST -H content-type:application/json --data-binary @$work/body.json $url/model/$CLAUDE/invoke" \
+  2>&1 | grep -E "Time|±|^Benchmark|faster" || true
+
+echo
+echo "== stream of $TOKENS tokens to /dev/null: llmgw vs curl reading the raw event stream"
+for vendor in anthropic meta; do
+  url=$(start_server "$TOKENS" "$vendor")
+  model=$CLAUDE; [ "$vendor" = meta ] && model=us.meta.llama3-3-70b-instruct-v1:0
+  raw_bytes=$(curl -s -X POST -H content-type:application/json --data-binary @"$work/body.json" \
+    "$url/model/$model/invoke-with-response-stream" | wc -c)
+  best() { sort -n | head -n1; }
+  for i in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %M" -o "$work/t" env AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$url" \
+      "$BIN" stream -m "$model" hello >/dev/null
+    cat "$work/t" >>"$work/llmgw.$vendor"
+    /usr/bin/time -f "%e %M" -o "$work/t" curl -s -X POST -H content-type:application/json \
+      --data-binary @"$work/body.json" "$url/model/$model/invoke-with-response-stream" -o /dev/null
+    cat "$work/t" >>"$work/curl.$vendor"
+  done
+  l=$(awk '{print $1}' "$work/llmgw.$vendor" | best); lm=$(awk '{print $2}' "$work/llmgw.$vendor" | sort -n | tail -n1)
+  c=$(awk '{print $1}' "$work/curl.$vendor" | best); cm=$(awk '{print $2}' "$work/curl.$vendor" | sort -n | tail -n1)
+  awk -v v="$vendor" -v l="$l" -v c="$c" -v lm="$lm" -v cm="$cm" -v n="$TOKENS" -v b="$raw_bytes" 'BEGIN {
+    printf "%-9s llmgw %.2f s (%.0f tokens/s, peak %d MB)   curl raw %.2f s (%.0f MB/s, peak %d MB)   llmgw at %.0f%% of raw rate\n",
+      v, l, n / l, lm / 1024, c, b / c / 1e6, cm / 1024, 100 * c / l }'
+done
