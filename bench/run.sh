@@ -13,16 +13,17 @@ TOKENS=${TOKENS:-1000000}
 RUNS=${RUNS:-5}
 
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is required (apt-get install hyperfine)" >&2; exit 2; }
-cargo build --release --quiet --bin llmgw --example fake_bedrock
+cargo build --release --quiet --bin llmgw --example fake_bedrock --example sdk_stream_floor
 BIN=$PWD/target/release/llmgw
 SERVER=$PWD/target/release/examples/fake_bedrock
+FLOOR=$PWD/target/release/examples/sdk_stream_floor
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-start_server() { # $1 = tokens, $2 = vendor; prints the URL
+start_server() { # $1 = tokens, $2 = vendor; sets $url (not in a subshell, so the EXIT trap can stop it)
   "$SERVER" --port 0 --tokens "$1" --vendor "$2" >"$work/url.$1.$2" &
   for _ in $(seq 100); do [ -s "$work/url.$1.$2" ] && break; sleep 0.05; done
-  head -n1 "$work/url.$1.$2"
+  url=$(head -n1 "$work/url.$1.$2")
 }
 
 export HOME=$work/home AWS_ACCESS_KEY_ID=AKIDBENCHBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
@@ -43,7 +44,7 @@ hyperfine -N -i --warmup 3 --runs 20 \
 
 echo
 echo "== chat round trip against the local Bedrock server: llmgw vs curl"
-url=$(start_server 20 anthropic)
+start_server 20 anthropic
 export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=$url
 hyperfine -N --warmup 10 --runs 100 --export-json "$work/chat.json" \
   "$BIN chat -m claude hello" \
@@ -53,11 +54,12 @@ hyperfine -N --warmup 10 --runs 100 --export-json "$work/chat.json" \
 echo
 echo "== stream of $TOKENS tokens to /dev/null: llmgw vs curl reading the raw event stream"
 for vendor in anthropic meta; do
-  url=$(start_server "$TOKENS" "$vendor")
+  start_server "$TOKENS" "$vendor"
   model=$CLAUDE; [ "$vendor" = meta ] && model=us.meta.llama3-3-70b-instruct-v1:0
   raw_bytes=$(curl -s -X POST -H content-type:application/json --data-binary @"$work/body.json" \
     "$url/model/$model/invoke-with-response-stream" | wc -c)
   best() { sort -n | head -n1; }
+  rm -f "$work/llmgw.$vendor" "$work/curl.$vendor" "$work/floor.$vendor"
   for i in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$work/t" env AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$url" \
       "$BIN" stream -m "$model" hello >/dev/null
@@ -65,10 +67,14 @@ for vendor in anthropic meta; do
     /usr/bin/time -f "%e %M" -o "$work/t" curl -s -X POST -H content-type:application/json \
       --data-binary @"$work/body.json" "$url/model/$model/invoke-with-response-stream" -o /dev/null
     cat "$work/t" >>"$work/curl.$vendor"
+    /usr/bin/time -f "%e %M" -o "$work/t" env AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$url" "$FLOOR" "$model" 2>/dev/null
+    cat "$work/t" >>"$work/floor.$vendor"
   done
   l=$(awk '{print $1}' "$work/llmgw.$vendor" | best); lm=$(awk '{print $2}' "$work/llmgw.$vendor" | sort -n | tail -n1)
   c=$(awk '{print $1}' "$work/curl.$vendor" | best); cm=$(awk '{print $2}' "$work/curl.$vendor" | sort -n | tail -n1)
-  awk -v v="$vendor" -v l="$l" -v c="$c" -v lm="$lm" -v cm="$cm" -v n="$TOKENS" -v b="$raw_bytes" 'BEGIN {
-    printf "%-9s llmgw %.2f s (%.0f tokens/s, peak %d MB)   curl raw %.2f s (%.0f MB/s, peak %d MB)   llmgw at %.0f%% of raw rate\n",
-      v, l, n / l, lm / 1024, c, b / c / 1e6, cm / 1024, 100 * c / l }'
+  f=$(awk '{print $1}' "$work/floor.$vendor" | best)
+  awk -v v="$vendor" -v l="$l" -v c="$c" -v f="$f" -v lm="$lm" -v cm="$cm" -v n="$TOKENS" -v b="$raw_bytes" 'BEGIN {
+    printf "%s: llmgw %.2f s (%.0f tokens/s, peak RSS %d MB); curl raw read %.2f s (%.0f MB/s, peak %d MB); AWS SDK drain alone %.2f s\n",
+      v, l, n / l, lm / 1024, c, b / c / 1e6, cm / 1024, f
+    printf "%s: llmgw runs at %.0f%% of the raw rate and %.0f%% of the SDK-only rate\n", v, 100 * c / l, 100 * f / l }'
 done

@@ -1,0 +1,159 @@
+//! Which configuration root is used, and how a broken one is reported: through the binary, as a user meets it.
+
+use crate::support::bedrock::{BedrockServer, Reply, anthropic_message};
+use crate::support::{Sandbox, edit_json, json_doc};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A user catalogue with one provider (`local`) whose only model has an alias of our choosing.
+fn write_user_catalogue(dir: &std::path::Path, alias: &str) {
+    std::fs::create_dir_all(dir.join("providers/local")).unwrap();
+    std::fs::create_dir_all(dir.join("vendors")).unwrap();
+    std::fs::write(dir.join("providers.json"), r#"{"providers": [{"name": "local", "enabled": true}]}"#).unwrap();
+    std::fs::write(dir.join("providers/local/settings.json"), r#"{"name": "local", "type": "local"}"#).unwrap();
+    std::fs::write(
+        dir.join("providers/local/models.json"),
+        format!(r#"{{"vendors": [{{"name": "local", "models": [{{"modelId": "echo", "aliases": ["{alias}"]}}]}}]}}"#),
+    )
+    .unwrap();
+    std::fs::write(dir.join("vendors/local.json"), r#"{"name": "local"}"#).unwrap();
+}
+
+#[test]
+fn config_flag_replaces_the_built_in_catalogue_whole() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.home().join("my-config");
+    write_user_catalogue(&dir, "parrot");
+    let out = sandbox.llmgw().args(["--config"]).arg(&dir).args(["models", "list", "--json"]).assert().success();
+    let doc = json_doc(&out.get_output().stdout);
+    let rows = doc.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "only the user's catalogue: {doc}");
+    assert_eq!(rows[0]["aliases"][0], "parrot");
+    sandbox.llmgw().arg("--config").arg(&dir).args(["chat", "-m", "parrot", "hi"]).assert().success().stdout("hi\n");
+    // The built-in models are gone, so `claude` is unknown here.
+    sandbox.llmgw().arg("--config").arg(&dir).args(["chat", "-m", "claude", "hi"]).assert().code(3);
+}
+
+#[test]
+fn llmgw_config_dir_is_used_when_no_flag_is_given() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.home().join("env-config");
+    write_user_catalogue(&dir, "from-env");
+    let sandbox = sandbox.env("LLMGW_CONFIG_DIR", &dir);
+    sandbox.llmgw().args(["chat", "-m", "from-env", "hi"]).assert().success().stdout("hi\n");
+    // --config wins over the variable.
+    let other = sandbox.home().join("flag-config");
+    write_user_catalogue(&other, "from-flag");
+    sandbox.llmgw().arg("--config").arg(&other).args(["chat", "-m", "from-flag", "hi"]).assert().success();
+    sandbox.llmgw().arg("--config").arg(&other).args(["chat", "-m", "from-env", "hi"]).assert().code(3);
+}
+
+#[test]
+fn xdg_config_dir_is_used_only_when_it_holds_providers_json() {
+    let sandbox = Sandbox::new();
+    let xdg = sandbox.config_home().join("llmgw");
+    std::fs::create_dir_all(&xdg).unwrap();
+    // An empty ~/.config/llmgw does not hide the built-in catalogue.
+    sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success();
+    sandbox.llmgw().args(["models", "status", "claude"]).assert().success();
+    write_user_catalogue(&xdg, "xdg-alias");
+    sandbox.llmgw().args(["chat", "-m", "xdg-alias", "hi"]).assert().success().stdout("hi\n");
+    sandbox.llmgw().args(["models", "status", "claude"]).assert().code(3);
+}
+
+#[test]
+fn yaml_files_are_accepted() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.home().join("yaml-config");
+    write_user_catalogue(&dir, "unused");
+    std::fs::remove_file(dir.join("providers/local/models.json")).unwrap();
+    std::fs::write(
+        dir.join("providers/local/models.yaml"),
+        "vendors:\n  - name: local\n    models:\n      - modelId: echo\n        aliases: [yaml-echo]\n",
+    )
+    .unwrap();
+    sandbox.llmgw().arg("--config").arg(&dir).args(["chat", "-m", "yaml-echo", "hi"]).assert().success();
+}
+
+#[test]
+fn broken_json_exits_8_naming_the_file_and_line() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.copy_config();
+    let models = dir.join("providers/bedrock/models.json");
+    let text = std::fs::read_to_string(&models).unwrap();
+    std::fs::write(&models, text.replacen("\"modelId\"", "\"modelId\" oops", 1)).unwrap();
+    let out = sandbox.llmgw().arg("--config").arg(&dir).args(["models", "list"]).assert().code(8).get_output().clone();
+    let err = stderr(&out);
+    assert!(err.contains("providers/bedrock/models.json"), "{err}");
+    assert!(err.contains("line"), "{err}");
+    assert!(out.stdout.is_empty());
+
+    let out = sandbox.llmgw().arg("--config").arg(&dir).args(["--json", "chat", "-m", "echo", "hi"]).assert().code(8);
+    let doc = json_doc(&out.get_output().stdout);
+    assert_eq!(doc["error"]["code"], "config");
+    assert_eq!(doc["error"]["exit_code"], 8);
+}
+
+#[test]
+fn a_wrong_field_exits_8_naming_the_field_path() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.copy_config();
+    edit_json(&dir.join("providers/bedrock/models.json"), |doc| {
+        doc["vendors"][0]["models"][1]["llmgateway"]["status"] = "MAYBE".into();
+    });
+    let out = sandbox.llmgw().arg("--config").arg(&dir).args(["models", "list"]).assert().code(8).get_output().clone();
+    let err = stderr(&out);
+    assert!(err.contains("providers/bedrock/models.json"), "{err}");
+    assert!(err.contains("vendors[0].models[1].llmgateway.status"), "{err}");
+}
+
+#[test]
+fn a_model_naming_an_unknown_vendor_exits_8() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.copy_config();
+    edit_json(&dir.join("providers/bedrock/models.json"), |doc| {
+        doc["vendors"][0]["models"][0]["vendor"] = "nosuchvendor".into();
+    });
+    let out = sandbox.llmgw().arg("--config").arg(&dir).args(["chat", "-m", "echo", "hi"]).assert().code(8);
+    let err = stderr(out.get_output());
+    assert!(err.contains("nosuchvendor"), "{err}");
+    assert!(err.contains("vendors[0].models[0].vendor"), "{err}");
+}
+
+#[test]
+fn a_missing_config_dir_exits_8() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.llmgw().args(["--config", "/nonexistent/llmgw-config", "models", "list"]).assert().code(8);
+    assert!(stderr(out.get_output()).contains("/nonexistent/llmgw-config"));
+}
+
+#[test]
+fn credentials_from_a_credential_process_profile_are_used() {
+    let server = BedrockServer::start();
+    server.push(Reply::Json(anthropic_message("ok", 3, 1, "end_turn")));
+    let sandbox = Sandbox::new();
+    let aws = sandbox.home().join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    let script = aws.join("credentials.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho '{\"Version\":1,\"AccessKeyId\":\"AKIDFROMPROCESS\",\"SecretAccessKey\":\"s\"}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let config = aws.join("config");
+    std::fs::write(&config, format!("[profile proc]\nregion = us-west-2\ncredential_process = {}\n", script.display()))
+        .unwrap();
+    let sandbox = sandbox
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_PROFILE", "proc")
+        .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url());
+    sandbox.llmgw().args(["chat", "-m", "claude", "hi"]).assert().success().stdout("ok\n");
+    let request = server.only_request();
+    let auth = request.header("authorization").unwrap();
+    assert!(auth.contains("Credential=AKIDFROMPROCESS/"), "{auth}");
+    // The profile's region is used for signing.
+    assert!(auth.contains("/us-west-2/bedrock/aws4_request"), "{auth}");
+}
