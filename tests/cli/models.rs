@@ -104,3 +104,14 @@ fn provider_slash_model_form_resolves() {
     assert_eq!(doc["model_id"], "echo");
     llmgw().args(["chat", "-m", "bedrock/echo", "hi"]).assert().code(3);
 }
+
+#[test]
+fn color_follows_the_flag_and_no_color() {
+    let out = llmgw().args(["--color", "always", "chat", "-m", "cluade", "hi"]).assert().code(3).get_output().clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\x1b[1;31merror:"), "colored on request");
+    let out = llmgw().args(["--color", "never", "chat", "-m", "cluade", "hi"]).assert().code(3).get_output().clone();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains('\x1b'));
+    let mut cmd = llmgw();
+    let out = cmd.env("NO_COLOR", "1").args(["chat", "-m", "cluade", "hi"]).assert().code(3).get_output().clone();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains('\x1b'));
+}
