@@ -157,3 +157,93 @@ fn credentials_from_a_credential_process_profile_are_used() {
     // The profile's region is used for signing.
     assert!(auth.contains("/us-west-2/bedrock/aws4_request"), "{auth}");
 }
+
+#[test]
+fn credentials_from_web_identity_are_exchanged_with_sts() {
+    // The SDK's web-identity provider calls STS AssumeRoleWithWebIdentity; the local server answers as STS does.
+    let server = BedrockServer::start();
+    let sts_answer = r#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleWithWebIdentityResult>
+    <Credentials>
+      <AccessKeyId>AKIDFROMWEBIDENTITY</AccessKeyId>
+      <SecretAccessKey>s</SecretAccessKey>
+      <SessionToken>session</SessionToken>
+      <Expiration>2099-01-01T00:00:00Z</Expiration>
+    </Credentials>
+    <AssumedRoleUser>
+      <Arn>arn:aws:sts::123456789012:assumed-role/llmgw-test/session</Arn>
+      <AssumedRoleId>AROATEST:session</AssumedRoleId>
+    </AssumedRoleUser>
+  </AssumeRoleWithWebIdentityResult>
+  <ResponseMetadata><RequestId>4b1e1e6a-0000-0000-0000-000000000000</RequestId></ResponseMetadata>
+</AssumeRoleWithWebIdentityResponse>"#;
+    server.push(Reply::Raw { content_type: "text/xml", body: sts_answer.into() });
+    server.push(Reply::Json(anthropic_message("ok", 3, 1, "end_turn")));
+    let sandbox = Sandbox::new();
+    let token = sandbox.home().join("web-identity-token");
+    std::fs::write(&token, "eyJhbGciOiJub25lIn0.e30.").unwrap();
+    let sandbox = sandbox
+        .env("AWS_WEB_IDENTITY_TOKEN_FILE", &token)
+        .env("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/llmgw-test")
+        .env("AWS_ROLE_SESSION_NAME", "session")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_STS", server.url())
+        .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url());
+    sandbox.llmgw().args(["chat", "-m", "claude", "hi"]).assert().success().stdout("ok\n");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "one STS exchange, then the model call");
+    assert!(requests[0].body.to_string().contains("AssumeRoleWithWebIdentity"), "{:?}", requests[0].body);
+    let auth = requests[1].header("authorization").unwrap();
+    assert!(auth.contains("Credential=AKIDFROMWEBIDENTITY/"), "{auth}");
+    assert_eq!(requests[1].header("x-amz-security-token"), Some("session"));
+}
+
+#[test]
+fn credentials_from_an_sso_profile_use_the_cached_token() {
+    // A profile logged in with `aws sso login`: the SDK reads the cached token and asks the SSO portal for role
+    // credentials; the local server answers as the portal does.
+    let server = BedrockServer::start();
+    server.push(Reply::Json(serde_json::json!({
+        "roleCredentials": {
+            "accessKeyId": "AKIDFROMSSO", "secretAccessKey": "s", "sessionToken": "sso-session",
+            "expiration": 4_070_908_800_000u64
+        }
+    })));
+    server.push(Reply::Json(anthropic_message("ok", 3, 1, "end_turn")));
+    let sandbox = Sandbox::new();
+    let aws = sandbox.home().join(".aws");
+    let start_url = "https://llmgw-test.awsapps.com/start";
+    let key = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("printf %s '{start_url}' | sha1sum | cut -d' ' -f1"))
+        .output()
+        .expect("sha1sum (coreutils)");
+    let key = String::from_utf8(key.stdout).unwrap().trim().to_string();
+    std::fs::create_dir_all(aws.join("sso/cache")).unwrap();
+    std::fs::write(
+        aws.join(format!("sso/cache/{key}.json")),
+        format!(r#"{{"accessToken":"cached-sso-token","expiresAt":"2099-01-01T00:00:00Z","region":"us-east-1","startUrl":"{start_url}"}}"#),
+    )
+    .unwrap();
+    let config = aws.join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile sso]\nsso_start_url = {start_url}\nsso_region = us-east-1\nsso_account_id = 123456789012\n\
+             sso_role_name = LlmgwTest\nregion = us-east-1\n"
+        ),
+    )
+    .unwrap();
+    let sandbox = sandbox
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_PROFILE", "sso")
+        .env("AWS_ENDPOINT_URL_SSO", server.url())
+        .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url());
+    sandbox.llmgw().args(["chat", "-m", "claude", "hi"]).assert().success().stdout("ok\n");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "one portal call, then the model call");
+    assert_eq!(requests[0].header("x-amz-sso_bearer_token"), Some("cached-sso-token"));
+    assert!(requests[0].path.contains("role_name=LlmgwTest"), "{}", requests[0].path);
+    let auth = requests[1].header("authorization").unwrap();
+    assert!(auth.contains("Credential=AKIDFROMSSO/"), "{auth}");
+}

@@ -38,6 +38,8 @@ use serde_json::{Value, json};
 pub enum Reply {
     /// 200 `application/json`: an InvokeModel body or a Converse output.
     Json(Value),
+    /// 200 with any body, e.g. the XML of an STS answer for credential-provider tests.
+    Raw { content_type: &'static str, body: String },
     /// An error as Bedrock sends it: `status`, `x-amzn-errortype: <error_type>`, body `{"message": <message>}`.
     Error { status: u16, error_type: String, message: String },
     /// 200 `application/vnd.amazon.eventstream`, chunked; every frame is flushed on its own.
@@ -479,6 +481,10 @@ fn respond(shared: &Arc<Shared>, stream: &TcpStream, operation: &str, reply: Rep
         Reply::Json(value) => {
             let body = serde_json::to_vec(&value)?;
             write_response(shared, stream, 200, &[("Content-Type", "application/json")], &body)?;
+            Ok(true)
+        }
+        Reply::Raw { content_type, body } => {
+            write_response(shared, stream, 200, &[("Content-Type", content_type)], body.as_bytes())?;
             Ok(true)
         }
         Reply::Error { status, error_type, message } => {
