@@ -22,6 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
     $completions = @(switch ($command) {
         'llmgw' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -35,6 +36,8 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('chat', 'chat', [CompletionResultType]::ParameterValue, 'Send a prompt and print the whole reply')
             [CompletionResult]::new('stream', 'stream', [CompletionResultType]::ParameterValue, 'Send a prompt and print the reply as it arrives')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalogue and check availability')
+            [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Create, list, show and delete stored conversations')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Usage, latency, success rate and cost of recorded requests')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -44,15 +47,19 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: the config''s default model]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'System prompt')
-            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'System prompt (with --conv: replaces the conversation''s own for this request only)')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt (with --conv: replaces the conversation''s own for this request only)')
+            [CompletionResult]::new('--conv', '--conv', [CompletionResultType]::ParameterName, 'Continue this stored conversation (id, or name among the user''s conversations)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who is asking, for the request record and conversation names [default: $LLMGW_USER, else the login name]')
             [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens to generate [default: the catalogue''s, capped by config/system maxTokens]')
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature, 0 to 2 (models clamp to their own range)')
             [CompletionResult]::new('--top-p', '--top-p', [CompletionResultType]::ParameterName, 'Nucleus sampling, 0 to 1')
             [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop when the model writes this text (repeatable)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--no-log', '--no-log', [CompletionResultType]::ParameterName, 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -67,15 +74,19 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: the config''s default model]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'System prompt')
-            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'System prompt (with --conv: replaces the conversation''s own for this request only)')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt (with --conv: replaces the conversation''s own for this request only)')
+            [CompletionResult]::new('--conv', '--conv', [CompletionResultType]::ParameterName, 'Continue this stored conversation (id, or name among the user''s conversations)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who is asking, for the request record and conversation names [default: $LLMGW_USER, else the login name]')
             [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens to generate [default: the catalogue''s, capped by config/system maxTokens]')
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature, 0 to 2 (models clamp to their own range)')
             [CompletionResult]::new('--top-p', '--top-p', [CompletionResultType]::ParameterName, 'Nucleus sampling, 0 to 1')
             [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop when the model writes this text (repeatable)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--no-log', '--no-log', [CompletionResultType]::ParameterName, 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -87,6 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
         }
         'llmgw;models' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -106,6 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--modality', '--modality', [CompletionResultType]::ParameterName, 'Only this modality (text-to-text, ...)')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only READY or only NOT READY models')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -118,6 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
         }
         'llmgw;models;status' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -143,8 +157,132 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
         'llmgw;models;help;help' {
             break
         }
+        'llmgw;conv' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Start a conversation and print its id')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List conversations, most recently updated first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a conversation''s turns')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a conversation and its messages, or prune old ones')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmgw;conv;create' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Whose conversations [default: $LLMGW_USER, else the login name]')
+            [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'A title shown by `conv list`')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name to address it by (`--conv NAME`), unique per user')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The system prompt sent with every turn')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'The system prompt sent with every turn')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'llmgw;conv;list' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Whose conversations [default: $LLMGW_USER, else the login name]')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many')
+            [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Only conversations with a message containing all these words (full-text search)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'llmgw;conv;show' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Whose conversations [default: $LLMGW_USER, else the login name]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'llmgw;conv;delete' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Whose conversations [default: $LLMGW_USER, else the login name]')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Delete the user''s conversations not updated for this long (30d, 12h, 2w)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'llmgw;conv;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Start a conversation and print its id')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List conversations, most recently updated first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a conversation''s turns')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a conversation and its messages, or prune old ones')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmgw;conv;help;create' {
+            break
+        }
+        'llmgw;conv;help;list' {
+            break
+        }
+        'llmgw;conv;help;show' {
+            break
+        }
+        'llmgw;conv;help;delete' {
+            break
+        }
+        'llmgw;conv;help;help' {
+            break
+        }
+        'llmgw;metrics' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only requests since this long ago (24h, 7d, 90m) or this time (RFC 3339, or a date) [default: all]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only this user''s requests [default: every user''s]')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Only this model (id, alias or provider/modelId)')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model (id, alias or provider/modelId)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this provider''s requests')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only this provider''s requests')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'llmgw;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -159,6 +297,8 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('chat', 'chat', [CompletionResultType]::ParameterValue, 'Send a prompt and print the whole reply')
             [CompletionResult]::new('stream', 'stream', [CompletionResultType]::ParameterValue, 'Send a prompt and print the reply as it arrives')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalogue and check availability')
+            [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Create, list, show and delete stored conversations')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Usage, latency, success rate and cost of recorded requests')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -178,6 +318,28 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             break
         }
         'llmgw;help;models;status' {
+            break
+        }
+        'llmgw;help;conv' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Start a conversation and print its id')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List conversations, most recently updated first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print a conversation''s turns')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a conversation and its messages, or prune old ones')
+            break
+        }
+        'llmgw;help;conv;create' {
+            break
+        }
+        'llmgw;help;conv;list' {
+            break
+        }
+        'llmgw;help;conv;show' {
+            break
+        }
+        'llmgw;help;conv;delete' {
+            break
+        }
+        'llmgw;help;metrics' {
             break
         }
         'llmgw;help;completions' {

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_llmgw_global_optspecs
-    string join \n config= json q/quiet v/verbose color= h/help V/version
+    string join \n config= db= json q/quiet v/verbose color= h/help V/version
 end
 
 function __fish_llmgw_needs_command
@@ -25,6 +25,7 @@ function __fish_llmgw_using_subcommand
 end
 
 complete -c llmgw -n "__fish_llmgw_needs_command" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_needs_command" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_needs_command" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -36,41 +37,52 @@ complete -c llmgw -n "__fish_llmgw_needs_command" -s V -l version -d 'Print vers
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "chat" -d 'Send a prompt and print the whole reply'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "models" -d 'List the model catalogue and check availability'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "conv" -d 'Create, list, show and delete stored conversations'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s p -l provider -d 'Only consider models of this provider' -r
-complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s s -l system -d 'System prompt' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s s -l system -d 'System prompt (with --conv: replaces the conversation\'s own for this request only)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l conv -d 'Continue this stored conversation (id, or name among the user\'s conversations)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l user -d 'Who is asking, for the request record and conversation names [default: $LLMGW_USER, else the login name]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l max-tokens -d 'Most tokens to generate [default: the catalogue\'s, capped by config/system maxTokens]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l top-p -d 'Nucleus sampling, 0 to 1' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l stop -d 'Stop when the model writes this text (repeatable)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l no-log -d 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s p -l provider -d 'Only consider models of this provider' -r
-complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s s -l system -d 'System prompt' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s s -l system -d 'System prompt (with --conv: replaces the conversation\'s own for this request only)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l conv -d 'Continue this stored conversation (id, or name among the user\'s conversations)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l user -d 'Who is asking, for the request record and conversation names [default: $LLMGW_USER, else the login name]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l max-tokens -d 'Most tokens to generate [default: the catalogue\'s, capped by config/system maxTokens]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l top-p -d 'Nucleus sampling, 0 to 1' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l stop -d 'Stop when the model writes this text (repeatable)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l no-log -d 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -87,6 +99,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subc
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l status -d 'Only READY or only NOT READY models' -r -f -a "ready\t''
 not-ready\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -95,6 +108,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subc
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -105,7 +119,86 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subc
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the models of the active catalogue'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Start a conversation and print its id'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List conversations, most recently updated first'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -f -a "show" -d 'Print a conversation\'s turns'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -f -a "delete" -d 'Delete a conversation and its messages, or prune old ones'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -l user -d 'Whose conversations [default: $LLMGW_USER, else the login name]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -l title -d 'A title shown by `conv list`' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -l name -d 'A name to address it by (`--conv NAME`), unique per user' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -s s -l system -d 'The system prompt sent with every turn' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l user -d 'Whose conversations [default: $LLMGW_USER, else the login name]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l limit -d 'At most this many' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l search -d 'Only conversations with a message containing all these words (full-text search)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -l user -d 'Whose conversations [default: $LLMGW_USER, else the login name]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l user -d 'Whose conversations [default: $LLMGW_USER, else the login name]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l older-than -d 'Delete the user\'s conversations not updated for this long (30d, 12h, 2w)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from help" -f -a "create" -d 'Start a conversation and print its id'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from help" -f -a "list" -d 'List conversations, most recently updated first'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print a conversation\'s turns'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a conversation and its messages, or prune old ones'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l since -d 'Only requests since this long ago (24h, 7d, 90m) or this time (RFC 3339, or a date) [default: all]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l user -d 'Only this user\'s requests [default: every user\'s]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s m -l model -d 'Only this model (id, alias or provider/modelId)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s p -l provider -d 'Only this provider\'s requests' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -113,10 +206,16 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l json -d 'Pri
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "models" -d 'List the model catalogue and check availability'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "models" -d 'List the model catalogue and check availability'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "conv" -d 'Create, list, show and delete stored conversations'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "list" -d 'List the models of the active catalogue'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "create" -d 'Start a conversation and print its id'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "list" -d 'List conversations, most recently updated first'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "show" -d 'Print a conversation\'s turns'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "delete" -d 'Delete a conversation and its messages, or prune old ones'

@@ -52,6 +52,11 @@ pub enum Error {
     #[error("{}: {location}: {message}", file.display())]
     Config { file: PathBuf, location: String, message: String },
 
+    /// The SQLite store cannot be opened, read or written: locked past the busy timeout, read-only, corrupt, or made
+    /// by a newer llmgw. Exit 1 (DESIGN.md has no code of its own for it), `error.code` `store`.
+    #[error("database {}: {message}", path.display())]
+    Store { path: PathBuf, message: String },
+
     /// Ctrl-C.
     #[error("interrupted")]
     Interrupted,
@@ -77,6 +82,7 @@ impl Error {
             Error::RateLimited(_) => "rate_limited",
             Error::Provider(_) => "provider",
             Error::Config { .. } => "config",
+            Error::Store { .. } => "store",
             Error::Interrupted => "interrupted",
             Error::BrokenPipe => "broken_pipe",
             Error::Internal(_) => "internal",
@@ -86,7 +92,7 @@ impl Error {
     /// The process exit code (DESIGN.md section 5).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Internal(_) => 1,
+            Error::Internal(_) | Error::Store { .. } => 1,
             Error::Usage(_) => 2,
             Error::ModelNotFound { .. } | Error::ModelNotReady { .. } => 3,
             Error::NotFound(_) => 4,

@@ -2,12 +2,15 @@
 //! provider, send, time it, and turn the outcome into a [`Response`] or an [`Error`] with alternatives.
 //!
 //! Every command that talks to a model goes through here, so retries, fallbacks, caching, quotas and recording
-//! (later waves) have one place to live. The gateway never prints: streamed text goes to an [`EventSink`].
+//! have one place to live. The gateway never prints: streamed text goes to an [`EventSink`]. [`Gateway::history`]
+//! builds a request that continues a stored conversation, and [`Gateway::record`] turns an outcome into the row
+//! that `metrics` reads, priced from the catalogue.
 
 use crate::config::{Model, Registry};
 use crate::error::Suggestion;
 use crate::provider::{Client, Limits};
-use crate::types::{ChatRequest, EventSink, Response};
+use crate::store::{RequestRecord, StoredMessage};
+use crate::types::{ChatRequest, EventSink, Message, Response, Usage};
 use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
@@ -106,6 +109,52 @@ impl Gateway {
         })
     }
 
+    /// The messages of a request that continues a conversation: the stored turns in order, then the new prompt.
+    /// Every vendor codec formats this neutral history its own way, so a conversation may change models between
+    /// turns (a Claude turn is sent to Llama in the Llama template).
+    pub fn history(stored: &[StoredMessage], prompt: String) -> Vec<Message> {
+        let mut messages: Vec<Message> =
+            stored.iter().map(|m| Message { role: m.role, content: m.content.clone() }).collect();
+        messages.push(Message::user(prompt));
+        messages
+    }
+
+    /// The request record of one attempt: `model` when it was resolved, else the name asked for.
+    pub fn record(attempt: &Attempt, outcome: &Result<Response>) -> RequestRecord {
+        let mut record = RequestRecord {
+            request_id: new_request_id(),
+            time_ms: attempt.started_ms,
+            user_id: attempt.user.clone(),
+            command: attempt.command.to_string(),
+            provider: attempt.provider.clone(),
+            model: attempt.model_name.clone(),
+            vendor: None,
+            duration_ms: attempt.clock.elapsed().as_millis() as u64,
+            conversation_id: attempt.conversation_id.clone(),
+            ..Default::default()
+        };
+        if let Some(model) = attempt.model {
+            record.model = Some(model.model_id.clone());
+            record.provider = Some(model.provider.clone());
+            record.vendor = Some(model.vendor.clone());
+        }
+        match outcome {
+            Ok(response) => {
+                record.request_id = response.request_id.clone();
+                record.input_tokens = response.usage.input_tokens;
+                record.output_tokens = response.usage.output_tokens;
+                record.duration_ms = response.duration_ms;
+                record.ttft_ms = response.time_to_first_token_ms;
+                let generating = response.duration_ms.saturating_sub(response.time_to_first_token_ms.unwrap_or(0));
+                record.tokens_per_second = (generating > 0 && response.usage.output_tokens > 0)
+                    .then(|| response.usage.output_tokens as f64 * 1000.0 / generating as f64);
+                record.cost_usd = attempt.model.and_then(|m| cost(m, &response.usage));
+            }
+            Err(err) => record.error_code = Some(err.code().to_string()),
+        }
+        record
+    }
+
     fn fill_defaults(&self, model: &Model, req: &mut ChatRequest) {
         if req.params.max_tokens.is_none() {
             let default = self.registry.system().max_tokens;
@@ -154,6 +203,26 @@ impl Gateway {
             })
             .collect()
     }
+}
+
+/// Who asked, for which conversation, and when: what a request record needs besides the outcome.
+pub struct Attempt<'a> {
+    pub user: String,
+    pub command: &'static str,
+    /// The model as resolved; `None` when resolution itself failed.
+    pub model: Option<&'a Model>,
+    /// The name asked for (`-m`, or the default), recorded when resolution failed.
+    pub model_name: Option<String>,
+    pub provider: Option<String>,
+    pub conversation_id: Option<String>,
+    pub started_ms: i64,
+    pub clock: Instant,
+}
+
+/// What `usage` costs at the catalogue's prices (USD per million tokens); `None` when the model has no prices.
+pub fn cost(model: &Model, usage: &Usage) -> Option<f64> {
+    let p = model.pricing.as_ref()?;
+    Some((usage.input_tokens as f64 * p.input_per_million + usage.output_tokens as f64 * p.output_per_million) / 1e6)
 }
 
 /// Wraps the caller's sink to time the first token and, when asked, keep the text.

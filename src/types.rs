@@ -58,6 +58,10 @@ pub struct ChatRequest {
 pub struct Usage {
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// The provider reported no usage, so these are estimates (words, not tokens); `usage.estimated` in `--json`,
+    /// absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
 }
 
 /// What a vendor codec (or a provider speaking a neutral API) makes of a complete reply.

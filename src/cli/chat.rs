@@ -1,15 +1,21 @@
 //! `chat` and `stream`: one prompt to one model. They share everything but the renderer: `chat` prints the whole
 //! reply at the end, `stream` prints each piece the moment it arrives (buffered only while more is already waiting).
+//!
+//! With `--conv` the stored history and system prompt go first and, on success, the new turn is appended in one
+//! transaction; a failed or interrupted request leaves the conversation as it was. Every attempt (unless
+//! `--no-log`) is recorded for `metrics`; the database is not opened at all by `--no-log` without `--conv`.
 
+use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
-use crate::gateway::{Gateway, Target};
+use crate::gateway::{Attempt, Gateway, Target};
+use crate::store::{Conversation, Turn, now_ms};
 use crate::types::{ChatRequest, EventSink, Message, Params, Response};
 use crate::{Error, Result};
 use clap::Args;
 use serde::Serialize;
 use std::io::{IsTerminal, Read};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub const CHAT_EXAMPLES: &str = "\
 Examples:
@@ -17,7 +23,8 @@ Examples:
   llmgw chat -m claude -s \"Answer in French\" \"Good morning\"
   cat notes.txt | llmgw chat -m claude \"Summarise:\"      # stdin is appended after a blank line
   llmgw chat --json -m llama \"2+2?\" | jq -r .content
-  LLMGW_MODEL=haiku llmgw chat \"one word for joy\"";
+  LLMGW_MODEL=haiku llmgw chat \"one word for joy\"
+  llmgw chat --conv trip -m claude \"And the weather?\"      # continue a stored conversation (by name or id)";
 
 pub const STREAM_EXAMPLES: &str = "\
 Examples:
@@ -33,9 +40,18 @@ pub struct ChatArgs {
     /// Only consider models of this provider
     #[arg(short, long, value_name = "PROVIDER")]
     pub provider: Option<String>,
-    /// System prompt
+    /// System prompt (with --conv: replaces the conversation's own for this request only)
     #[arg(short, long, value_name = "TEXT")]
     pub system: Option<String>,
+    /// Continue this stored conversation (id, or name among the user's conversations)
+    #[arg(long, value_name = "ID|NAME")]
+    pub conv: Option<String>,
+    /// Who is asking, for the request record and conversation names [default: $LLMGW_USER, else the login name]
+    #[arg(long, env = "LLMGW_USER", value_name = "USER")]
+    pub user: Option<String>,
+    /// Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)
+    #[arg(long, env = "LLMGW_NO_LOG", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_log: bool,
     /// Most tokens to generate [default: the catalogue's, capped by config/system maxTokens]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
@@ -63,40 +79,72 @@ pub enum Mode {
     Stream,
 }
 
-pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, out: &mut Output) -> Result<i32> {
+pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, global: &GlobalArgs, out: &mut Output) -> Result<i32> {
     let params = params(&args)?;
     let target = Target {
         model: args.model.clone().filter(|m| !m.is_empty()),
         provider: args.provider.clone(),
         timeout: args.timeout.map(Duration::from_secs_f64),
     };
-    let gateway = Gateway::new(registry);
-    let model = gateway.resolve(&target)?;
     let prompt = prompt(&args.prompt)?;
-    let req = ChatRequest { system: args.system.clone(), messages: vec![Message::user(prompt)], params };
-    out.verbose(format_args!("model: {} (provider {}, vendor {})", model.model_id, model.provider, model.vendor));
+    let user = super::user(args.user.as_deref());
+    let mut store = if args.conv.is_some() || !args.no_log { Some(super::open_store(global, out)?) } else { None };
+    let mut system = args.system.clone();
+    let mut conversation: Option<Conversation> = None;
+    let mut messages = vec![];
+    if let (Some(name), Some(store)) = (&args.conv, &store) {
+        let conv = store.find_conversation(name, &user)?;
+        let stored = store.messages(&conv.conversation_id)?;
+        out.verbose(format_args!("conversation: {} ({} messages)", conv.conversation_id, stored.len()));
+        system = system.or_else(|| conv.system.clone());
+        messages = Gateway::history(&stored, prompt.clone());
+        conversation = Some(conv);
+    } else {
+        messages.push(Message::user(prompt.clone()));
+    }
+    let req = ChatRequest { system, messages, params };
 
-    let spinner = out.spinner(&format!("waiting for {}", model.model_id));
-    let interrupted = tokio::signal::ctrl_c();
-    let work = async {
-        let client = gateway.connect(model).await?;
-        out.verbose(format_args!("provider: {} ({})", model.provider, client.describe()));
-        match mode {
-            Mode::Whole => gateway.chat(&client, model, req, &target).await,
-            Mode::Stream => {
-                let json = out.json;
-                let mut sink = Sink { out: &mut *out, spinner: spinner.clone() };
-                // `--json` repeats the whole text in the `done` event; plain output never needs it again.
-                gateway.stream(&client, model, req, &target, &mut sink, json).await
-            }
+    let gateway = Gateway::new(registry);
+    let mut attempt = Attempt {
+        user,
+        command: if mode == Mode::Whole { "chat" } else { "stream" },
+        model: None,
+        model_name: Some(target.model.clone().unwrap_or_else(|| gateway.registry().system().default_model.clone())),
+        provider: target.provider.clone(),
+        conversation_id: conversation.as_ref().map(|c| c.conversation_id.clone()),
+        started_ms: now_ms(),
+        clock: Instant::now(),
+    };
+    let mut result = match gateway.resolve(&target) {
+        Ok(model) => {
+            attempt.model = Some(model);
+            // A stored conversation needs the text of a streamed reply, as does `--json`'s `done` event.
+            let keep_text = out.json || conversation.is_some();
+            send(&gateway, model, req, &target, mode, keep_text, out).await
         }
+        Err(err) => Err(err),
     };
-    let result = tokio::select! {
-        result = work => result,
-        _ = interrupted => Err(Error::Interrupted),
-    };
-    if let Some(bar) = spinner {
-        bar.finish_and_clear();
+
+    if let (Ok(response), Some(conv), Some(store)) = (&mut result, &conversation, &mut store) {
+        response.conversation_id = Some(conv.conversation_id.clone());
+        let turn =
+            Turn { prompt: &prompt, reply: &response.content, model: &response.model, provider: &response.provider };
+        if let Err(err) = store.append_turn(&conv.conversation_id, &turn) {
+            // The reply was paid for: a person still gets to read it before the error (a streamed one already
+            // has). `--json` stays one document: the error.
+            if mode == Mode::Whole && !out.json {
+                out.text(&response.content)?;
+                out.end_line()?;
+            }
+            result = Err(err);
+        }
+    }
+    if !args.no_log
+        && let Some(store) = &store
+        && let Err(err) = store.record(&Gateway::record(&attempt, &result))
+    {
+        // The answer is already out (or the request failed for its own reason): say so, but do not fail on it.
+        out.warn(&format!("the request was not recorded: {err}"));
     }
     let response = match result {
         Ok(response) => response,
@@ -115,6 +163,40 @@ pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, out: &mut Outpu
         response.time_to_first_token_ms.map_or(String::new(), |t| format!(" (first token after {t} ms)"))
     ));
     Ok(0)
+}
+
+/// Connect and send, with a spinner, until the reply is complete or Ctrl-C.
+async fn send(
+    gateway: &Gateway,
+    model: &crate::config::Model,
+    req: ChatRequest,
+    target: &Target,
+    mode: Mode,
+    keep_text: bool,
+    out: &mut Output,
+) -> Result<Response> {
+    out.verbose(format_args!("model: {} (provider {}, vendor {})", model.model_id, model.provider, model.vendor));
+    let spinner = out.spinner(&format!("waiting for {}", model.model_id));
+    let interrupted = tokio::signal::ctrl_c();
+    let work = async {
+        let client = gateway.connect(model).await?;
+        out.verbose(format_args!("provider: {} ({})", model.provider, client.describe()));
+        match mode {
+            Mode::Whole => gateway.chat(&client, model, req, target).await,
+            Mode::Stream => {
+                let mut sink = Sink { out: &mut *out, spinner: spinner.clone() };
+                gateway.stream(&client, model, req, target, &mut sink, keep_text).await
+            }
+        }
+    };
+    let result = tokio::select! {
+        result = work => result,
+        _ = interrupted => Err(Error::Interrupted),
+    };
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    result
 }
 
 fn render(out: &mut Output, mode: Mode, response: &Response) -> Result<()> {

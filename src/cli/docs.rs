@@ -23,6 +23,9 @@ const EXIT_STATUS: &[(&str, &str)] = &[
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("LLMGW_CONFIG_DIR", "configuration root, used when --config is not given"),
     ("LLMGW_MODEL", "default model for chat and stream"),
+    ("LLMGW_DB", "SQLite database for conversations and metrics, used when --db is not given"),
+    ("LLMGW_USER", "default user for requests and conversations (else the login name)"),
+    ("LLMGW_NO_LOG", "when set and not empty or 0, requests are not recorded (like --no-log)"),
     ("NO_COLOR", "when set and not empty, no color on stderr"),
     (
         "AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN",
@@ -32,6 +35,15 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("AWS_BEARER_TOKEN_BEDROCK", "a Bedrock API key, used instead of AWS credentials"),
     ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL", "another Bedrock Runtime endpoint"),
     ("AWS_EC2_METADATA_DISABLED", "true: never ask instance metadata for credentials"),
+    ("OPENAI_API_KEY", "the openai provider's API key (its apiKeyEnv), sent as a bearer token"),
+    ("OPENAI_BASE_URL", "another endpoint for the openai provider (default https://api.openai.com/v1)"),
+    (
+        "OPENAI_ORG_ID, OPENAI_PROJECT_ID",
+        "sent as OpenAI-Organization / OpenAI-Project by openai-type providers that use a key",
+    ),
+    ("AZURE_OPENAI_ENDPOINT", "the azure provider's endpoint, https://NAME.openai.azure.com"),
+    ("AZURE_OPENAI_API_KEY", "the azure provider's API key (its apiKeyEnv), sent as the api-key header"),
+    ("OPENAI_API_VERSION", "the azure provider's api-version (default 2025-04-01-preview)"),
 ];
 
 const FILES: &[(&str, &str)] = &[

@@ -5,11 +5,14 @@
 //! renders them once (human text on stderr, or the JSON error document on stdout) and returns the exit code.
 
 mod chat;
+mod conv;
 pub mod docs;
+mod metrics;
 mod models;
 pub mod output;
 
 use crate::config::{ConfigRoot, Registry};
+use crate::store::Store;
 use crate::{Error, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -22,6 +25,8 @@ Examples:
   llmgw stream -m llama \"Write a haiku about Rust\"
   llmgw chat --json -m claude \"2+2?\" | jq -r .content
   llmgw models list --status ready
+  id=$(llmgw conv create --title \"Trip\") && llmgw chat --conv \"$id\" -m echo \"hello\"
+  llmgw metrics --since 7d
 
 Exit codes: 0 ok, 1 internal, 2 usage, 3 model unknown or not ready, 4 not found, 5 credentials,
 6 throttled, 7 provider or network, 8 configuration, 130 interrupted.";
@@ -40,6 +45,9 @@ pub struct GlobalArgs {
     /// Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)
     #[arg(long, global = true, value_name = "DIR")]
     pub config: Option<PathBuf>,
+    /// SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]
+    #[arg(long, global = true, env = "LLMGW_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
     /// Print one JSON document (NDJSON events for `stream`) instead of text
     #[arg(long, global = true)]
     pub json: bool,
@@ -72,6 +80,12 @@ pub enum Command {
     /// List the model catalogue and check availability
     #[command(subcommand)]
     Models(models::ModelsCommand),
+    /// Create, list, show and delete stored conversations
+    #[command(subcommand, after_help = conv::EXAMPLES)]
+    Conv(conv::ConvCommand),
+    /// Usage, latency, success rate and cost of recorded requests
+    #[command(after_help = metrics::EXAMPLES)]
+    Metrics(metrics::MetricsArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -105,11 +119,16 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
         }
         Command::Chat(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
-            runtime()?.block_on(chat::run(args, registry, chat::Mode::Whole, out))
+            runtime()?.block_on(chat::run(args, registry, chat::Mode::Whole, &cli.global, out))
         }
         Command::Stream(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
-            runtime()?.block_on(chat::run(args, registry, chat::Mode::Stream, out))
+            runtime()?.block_on(chat::run(args, registry, chat::Mode::Stream, &cli.global, out))
+        }
+        Command::Conv(cmd) => conv::run(cmd, &cli.global, out),
+        Command::Metrics(args) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            metrics::run(args, &registry, &cli.global, out)
         }
     }
 }
@@ -119,6 +138,24 @@ fn load_registry(global: &GlobalArgs, out: &mut output::Output) -> Result<(Regis
     out.verbose(format_args!("config: {}", root.describe()));
     let registry = Registry::load(&root)?;
     Ok((registry, root))
+}
+
+/// The database, opened (created and migrated when needed) only by the commands that use it.
+fn open_store(global: &GlobalArgs, out: &output::Output) -> Result<Store> {
+    let path = Store::default_path(global.db.as_deref())?;
+    out.verbose(format_args!("database: {}", path.display()));
+    Store::open(&path)
+}
+
+/// `--user`, else `$LLMGW_USER` (both through clap), else the login name.
+fn user(flag: Option<&str>) -> String {
+    if let Some(user) = flag.filter(|u| !u.is_empty()) {
+        return user.to_string();
+    }
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// One thread is plenty for one request and starts in microseconds.

@@ -76,6 +76,11 @@ impl Output {
         }
     }
 
+    /// A warning on stderr: something went wrong that does not change the outcome. Shown even with `-q`.
+    pub fn warn(&self, message: &str) {
+        eprintln!("{} {message}", self.paint("1;33", "warning:"));
+    }
+
     /// A spinner on stderr, only when stderr is a terminal and neither `--json` nor `-q` is set.
     pub fn spinner(&self, message: &str) -> Option<indicatif::ProgressBar> {
         if self.json || self.quiet || !std::io::stderr().is_terminal() {

@@ -92,16 +92,27 @@ fn names(suggestions: &[Suggestion]) -> Vec<&str> {
 fn builtin_catalogue_loads() {
     let reg = builtin();
     let providers: Vec<&str> = reg.providers().iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(providers, ["bedrock", "local"]);
+    assert_eq!(providers, ["bedrock", "openai", "azure", "local"]);
     let bedrock = reg.provider("bedrock").unwrap();
     assert_eq!(bedrock.kind, ProviderKind::Bedrock);
     assert_eq!(bedrock.region.as_deref(), Some("us-east-1"));
     assert_eq!(bedrock.retries, Retries { max_attempts: Some(3), initial_backoff_ms: Some(200) });
     assert_eq!(bedrock.timeouts, Timeouts { connect_ms: Some(3000), request_ms: Some(120000) });
     assert_eq!(reg.provider("local").unwrap().kind, ProviderKind::Local);
+    let openai = reg.provider("openai").unwrap();
+    assert_eq!(openai.kind, ProviderKind::OpenAi);
+    assert_eq!(openai.base_url_env.as_deref(), Some("OPENAI_BASE_URL"));
+    assert_eq!(openai.api_key_env.as_deref(), Some("OPENAI_API_KEY"));
+    let azure = reg.provider("azure").unwrap();
+    assert_eq!(azure.kind, ProviderKind::Azure);
+    assert_eq!(azure.endpoint_env.as_deref(), Some("AZURE_OPENAI_ENDPOINT"));
+    assert_eq!(azure.api_key_env.as_deref(), Some("AZURE_OPENAI_API_KEY"));
+    assert_eq!(azure.api_version_env.as_deref(), Some("OPENAI_API_VERSION"));
+    assert!(reg.models().iter().filter(|m| m.provider == "azure").all(|m| m.deployment.is_some()));
+    assert_eq!(reg.resolve("gpt", None).unwrap().provider, "openai");
     assert_eq!(reg.system().default_model, "claude");
     assert_eq!(reg.system().max_tokens, 1024);
-    for vendor in ["anthropic", "meta", "mistral", "amazon", "local"] {
+    for vendor in ["anthropic", "meta", "mistral", "amazon", "openai", "local"] {
         assert!(reg.vendor(vendor).is_some(), "vendor {vendor}");
     }
     assert!(reg.models().len() >= 20);
@@ -173,7 +184,9 @@ fn provider_flag_restricts_the_search() {
     assert_eq!(suggestions[0].model, "echo");
     assert_eq!(suggestions[0].provider, "local");
     assert_eq!(suggestions[0].reason, "on provider local");
-    assert!(matches!(reg.lookup("claude", Some("nope")), Err(Error::Usage(m)) if m.contains("bedrock, local")));
+    assert!(
+        matches!(reg.lookup("claude", Some("nope")), Err(Error::Usage(m)) if m.contains("bedrock, openai, azure, local"))
+    );
 }
 
 #[test]

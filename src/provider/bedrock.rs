@@ -15,7 +15,7 @@
 //! - **Timeouts** that suit LLMs: the SDK's stalled-stream protection is off (models pause to think); instead a
 //!   whole-request timeout for `chat` and a between-events timeout for `stream`.
 
-use super::{Limits, next_or_idle};
+use super::{Limits, error_chain, next_or_idle, non_empty_env};
 use crate::config::{Model, ProviderSettings};
 use crate::types::{ChatRequest, Completion, EventSink, Role, StreamEnd, Usage};
 use crate::vendor::{self, Step};
@@ -407,25 +407,6 @@ fn timed_out(limits: Limits) -> Error {
     Error::Provider(format!("the request timed out after {} s", limits.timeout.as_secs_f32()))
 }
 
-/// An error and its sources, by their Display forms only (the SDK's Debug forms are not for users).
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let line = cause.to_string();
-        if !text.contains(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-fn non_empty_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// Bedrock Converse: the vendor-neutral API for families without a native adapter.
 mod converse {
     use super::*;
@@ -501,7 +482,11 @@ mod converse {
     }
 
     pub fn usage(u: &bt::TokenUsage) -> Usage {
-        Usage { input_tokens: u.input_tokens().max(0) as u64, output_tokens: u.output_tokens().max(0) as u64 }
+        Usage {
+            input_tokens: u.input_tokens().max(0) as u64,
+            output_tokens: u.output_tokens().max(0) as u64,
+            estimated: false,
+        }
     }
 }
 

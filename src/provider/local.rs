@@ -72,7 +72,7 @@ fn count_words(text: &str) -> u64 {
 fn usage(req: &ChatRequest, reply: &str) -> Usage {
     let input = req.system.as_deref().map_or(0, count_words)
         + req.messages.iter().map(|m| count_words(&m.content)).sum::<u64>();
-    Usage { input_tokens: input, output_tokens: count_words(reply) }
+    Usage { input_tokens: input, output_tokens: count_words(reply), estimated: false }
 }
 
 #[cfg(test)]
@@ -89,7 +89,7 @@ mod tests {
         let c = Local.chat(&req("hello  big world", Params::default())).unwrap();
         assert_eq!(c.content, "hello  big world");
         assert_eq!(c.stop_reason.as_deref(), Some("end_turn"));
-        assert_eq!(c.usage, Usage { input_tokens: 5, output_tokens: 3 });
+        assert_eq!(c.usage, Usage { input_tokens: 5, output_tokens: 3, estimated: false });
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod bedrock;
 pub mod local;
+pub mod openai;
 
 use crate::Result;
 use crate::config::{Model, ProviderKind, ProviderSettings};
@@ -17,6 +18,8 @@ use std::time::Duration;
 pub enum Client {
     Bedrock(bedrock::Bedrock),
     Local(local::Local),
+    /// OpenAI, Azure OpenAI and OpenAI-compatible servers.
+    OpenAi(openai::OpenAi),
 }
 
 /// Per-request limits that the caller may tighten (`--timeout`).
@@ -28,16 +31,13 @@ pub struct Limits {
 
 impl Client {
     /// Connect to the provider described by `settings`. Cheap for offline providers; for Bedrock this resolves
-    /// region and credentials (failing fast when there are none).
+    /// region and credentials (failing fast when there are none); for OpenAI and Azure it reads the endpoint and key
+    /// from the environment (failing when a named key variable is unset) and builds the HTTP client, without sending.
     pub async fn connect(settings: &ProviderSettings) -> Result<Client> {
         match settings.kind {
             ProviderKind::Bedrock => Ok(Client::Bedrock(bedrock::Bedrock::connect(settings).await?)),
             ProviderKind::Local => Ok(Client::Local(local::Local)),
-            ProviderKind::OpenAi | ProviderKind::Azure => Err(crate::Error::Config {
-                file: format!("providers/{}/settings.json", settings.name).into(),
-                location: "type".into(),
-                message: "OpenAI and Azure providers are not supported by this build yet".into(),
-            }),
+            ProviderKind::OpenAi | ProviderKind::Azure => Ok(Client::OpenAi(openai::OpenAi::connect(settings)?)),
         }
     }
 
@@ -46,6 +46,7 @@ impl Client {
         match self {
             Client::Bedrock(b) => b.describe(),
             Client::Local(_) => "offline (no network)".into(),
+            Client::OpenAi(o) => o.describe(),
         }
     }
 
@@ -53,6 +54,7 @@ impl Client {
         match self {
             Client::Bedrock(b) => b.chat(model, req, limits).await,
             Client::Local(l) => l.chat(req),
+            Client::OpenAi(o) => o.chat(model, req, limits).await,
         }
     }
 
@@ -66,6 +68,7 @@ impl Client {
         match self {
             Client::Bedrock(b) => b.stream(model, req, limits, sink).await,
             Client::Local(l) => l.stream(req, sink).await,
+            Client::OpenAi(o) => o.stream(model, req, limits, sink).await,
         }
     }
 }
@@ -88,4 +91,24 @@ pub(crate) async fn next_or_idle<F: std::future::Future>(
             })
         }
     }
+}
+
+/// An error and its sources, by their Display forms only (the SDKs' Debug forms are not for users).
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// An environment variable that is set to something other than blanks.
+pub(crate) fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

@@ -65,6 +65,7 @@ impl Codec for Anthropic {
             usage: Usage {
                 input_tokens: usage.input_tokens.unwrap_or(0),
                 output_tokens: usage.output_tokens.unwrap_or(0),
+                estimated: false,
             },
         })
     }
@@ -301,7 +302,7 @@ impl StreamDecoder for AnthropicStream {
         }
         Ok(StreamEnd {
             stop_reason: self.stop_reason.clone(),
-            usage: Usage { input_tokens: self.input_tokens, output_tokens: self.output_tokens },
+            usage: Usage { input_tokens: self.input_tokens, output_tokens: self.output_tokens, estimated: false },
         })
     }
 }
@@ -487,7 +488,7 @@ mod tests {
             Completion {
                 content: "Hello, world \"quoted\"".into(),
                 stop_reason: Some("end_turn".into()),
-                usage: Usage { input_tokens: 12, output_tokens: 7 },
+                usage: Usage { input_tokens: 12, output_tokens: 7, estimated: false },
             }
         );
     }
@@ -536,7 +537,10 @@ mod tests {
         assert_eq!(step, Step::Done);
         assert_eq!(
             end.unwrap(),
-            StreamEnd { stop_reason: Some("end_turn".into()), usage: Usage { input_tokens: 25, output_tokens: 9 } }
+            StreamEnd {
+                stop_reason: Some("end_turn".into()),
+                usage: Usage { input_tokens: 25, output_tokens: 9, estimated: false }
+            }
         );
     }
 
@@ -550,7 +554,7 @@ mod tests {
                 "outputTokenCount": 10, "invocationLatency": 511, "firstByteLatency": 300}}),
         ];
         let end = stream(&events).2.unwrap();
-        assert_eq!(end.usage, Usage { input_tokens: 30, output_tokens: 10 });
+        assert_eq!(end.usage, Usage { input_tokens: 30, output_tokens: 10, estimated: false });
         assert_eq!(end.stop_reason.as_deref(), Some("max_tokens"));
     }
 
@@ -634,6 +638,6 @@ mod tests {
         assert_eq!(decoder.feed(br#"{"type":"message_stop"}"#, &mut sink).unwrap(), Step::Done);
         let end = decoder.finish(&mut sink).unwrap();
         assert_eq!((deltas, total), (100_000, 400_000));
-        assert_eq!(end.usage, Usage { input_tokens: 10, output_tokens: 100_000 });
+        assert_eq!(end.usage, Usage { input_tokens: 10, output_tokens: 100_000, estimated: false });
     }
 }

@@ -81,6 +81,7 @@ impl Meta {
             usage: Usage {
                 input_tokens: body.prompt_token_count.unwrap_or(0),
                 output_tokens: body.generation_token_count.unwrap_or(0),
+                estimated: false,
             },
         })
     }
@@ -571,6 +572,7 @@ impl StreamDecoder for MetaStream {
             usage: Usage {
                 input_tokens: self.metrics_input.or(self.input_tokens).unwrap_or(0),
                 output_tokens: self.metrics_output.unwrap_or(self.output_tokens),
+                estimated: false,
             },
         })
     }
@@ -779,7 +781,7 @@ mod tests {
             Completion {
                 content: "Paris is the capital of France.".into(),
                 stop_reason: Some("end_turn".into()),
-                usage: Usage { input_tokens: 17, output_tokens: 8 },
+                usage: Usage { input_tokens: 17, output_tokens: 8, estimated: false },
             }
         );
     }
@@ -819,7 +821,7 @@ mod tests {
         let completion = Meta.decode(&ChatRequest::default(), body).unwrap();
         assert_eq!(completion.content, "Hi.");
         assert_eq!(completion.stop_reason.as_deref(), Some("end_turn"));
-        assert_eq!(completion.usage, Usage { input_tokens: 3, output_tokens: 512 });
+        assert_eq!(completion.usage, Usage { input_tokens: 3, output_tokens: 512, estimated: false });
     }
 
     #[test]
@@ -892,7 +894,10 @@ mod tests {
         assert_eq!(run.deltas, ["Paris", " is the", " capital."]);
         assert_eq!(
             run.end.unwrap(),
-            StreamEnd { stop_reason: Some("end_turn".into()), usage: Usage { input_tokens: 17, output_tokens: 5 } }
+            StreamEnd {
+                stop_reason: Some("end_turn".into()),
+                usage: Usage { input_tokens: 17, output_tokens: 5, estimated: false }
+            }
         );
     }
 
@@ -1169,7 +1174,10 @@ mod tests {
         assert_eq!(run.steps, [Step::Continue, Step::Continue, Step::Continue]);
         assert_eq!(
             run.end.unwrap(),
-            StreamEnd { stop_reason: Some("max_tokens".into()), usage: Usage { input_tokens: 11, output_tokens: 3 } }
+            StreamEnd {
+                stop_reason: Some("max_tokens".into()),
+                usage: Usage { input_tokens: 11, output_tokens: 3, estimated: false }
+            }
         );
     }
 
@@ -1180,7 +1188,10 @@ mod tests {
             br#"{"generation":"b","prompt_token_count":99,"generation_token_count":2,"stop_reason":null}"#.to_vec(),
             br#"{"generation":"c","prompt_token_count":null,"generation_token_count":3,"stop_reason":"stop"}"#.to_vec(),
         ];
-        assert_eq!(run_chunks(&[], &chunks).end.unwrap().usage, Usage { input_tokens: 42, output_tokens: 3 });
+        assert_eq!(
+            run_chunks(&[], &chunks).end.unwrap().usage,
+            Usage { input_tokens: 42, output_tokens: 3, estimated: false }
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod bedrock;
+pub mod openai;
 
 use std::ffi::OsString;
 use std::ops::{Deref, DerefMut};

@@ -1,0 +1,181 @@
+//! `conv`: create, list, show and delete stored conversations. A conversation is addressed by its id (global) or by
+//! its name (unique among one user's conversations); `--user` picks the user, as everywhere.
+
+use super::GlobalArgs;
+use super::output::Output;
+use crate::store::{ConversationSummary, NewConversation, StoredMessage, now_ms, parse_duration};
+use crate::{Error, Result};
+use clap::{Args, Subcommand};
+use comfy_table::{Table, presets};
+use serde::Serialize;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  id=$(llmgw conv create --title \"Trip planning\" --system \"Be brief\")
+  llmgw conv create --name trip                 # then: llmgw chat --conv trip \"...\"
+  llmgw conv list --search paris
+  llmgw conv show trip
+  llmgw conv delete --older-than 30d";
+
+#[derive(Debug, Subcommand)]
+pub enum ConvCommand {
+    /// Start a conversation and print its id
+    Create {
+        #[command(flatten)]
+        user: UserArg,
+        /// A title shown by `conv list`
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
+        /// A name to address it by (`--conv NAME`), unique per user
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// The system prompt sent with every turn
+        #[arg(short, long, value_name = "TEXT")]
+        system: Option<String>,
+    },
+    /// List conversations, most recently updated first
+    List {
+        #[command(flatten)]
+        user: UserArg,
+        /// At most this many
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        limit: u32,
+        /// Only conversations with a message containing all these words (full-text search)
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+    },
+    /// Print a conversation's turns
+    Show {
+        #[command(flatten)]
+        user: UserArg,
+        /// Conversation id or name
+        #[arg(value_name = "ID|NAME")]
+        conv: String,
+    },
+    /// Delete a conversation and its messages, or prune old ones
+    Delete {
+        #[command(flatten)]
+        user: UserArg,
+        /// Conversation id or name
+        #[arg(value_name = "ID|NAME", required_unless_present = "older_than", conflicts_with = "older_than")]
+        conv: Option<String>,
+        /// Delete the user's conversations not updated for this long (30d, 12h, 2w)
+        #[arg(long, value_name = "DUR")]
+        older_than: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserArg {
+    /// Whose conversations [default: $LLMGW_USER, else the login name]
+    #[arg(long, env = "LLMGW_USER", value_name = "USER")]
+    user: Option<String>,
+}
+
+impl UserArg {
+    fn get(&self) -> String {
+        super::user(self.user.as_deref())
+    }
+}
+
+pub fn run(cmd: ConvCommand, global: &GlobalArgs, out: &mut Output) -> Result<i32> {
+    if let ConvCommand::Delete { older_than: Some(dur), .. } = &cmd
+        && parse_duration(dur).is_none()
+    {
+        return Err(Error::Usage(format!("--older-than takes a duration like 30d, 12h or 2w, got '{dur}'")));
+    }
+    let mut store = super::open_store(global, out)?;
+    match cmd {
+        ConvCommand::Create { user, title, name, system } => {
+            if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                return Err(Error::Usage("--name needs a non-empty name".into()));
+            }
+            let conv = store.create_conversation(&NewConversation { user_id: user.get(), name, title, system })?;
+            if out.json {
+                out.json_line(&conv)?;
+            } else {
+                out.text(&format!("{}\n", conv.conversation_id))?;
+            }
+        }
+        ConvCommand::List { user, limit, search } => {
+            let rows = store.list_conversations(&user.get(), limit, search.as_deref())?;
+            if out.json {
+                out.json_line(&rows)?;
+            } else {
+                out.text(&list_table(&rows))?;
+            }
+        }
+        ConvCommand::Show { user, conv } => {
+            let conversation = store.find_conversation(&conv, &user.get())?;
+            let messages = store.messages(&conversation.conversation_id)?;
+            if out.json {
+                #[derive(Serialize)]
+                struct Show<'a> {
+                    #[serde(flatten)]
+                    conversation: &'a crate::store::Conversation,
+                    messages: &'a [StoredMessage],
+                }
+                out.json_line(&Show { conversation: &conversation, messages: &messages })?;
+            } else {
+                let mut text = format!("conversation {}", conversation.conversation_id);
+                if let Some(name) = &conversation.name {
+                    text.push_str(&format!(" ({name})"));
+                }
+                if let Some(title) = &conversation.title {
+                    text.push_str(&format!(": {title}"));
+                }
+                text.push_str(&format!("\nuser {}, created {}\n", conversation.user_id, conversation.created_at));
+                if let Some(system) = &conversation.system {
+                    text.push_str(&format!("\n[system]\n{system}\n"));
+                }
+                for m in &messages {
+                    match &m.model {
+                        Some(model) => text.push_str(&format!("\n[{} · {model}]\n{}\n", m.role.as_str(), m.content)),
+                        None => text.push_str(&format!("\n[{}]\n{}\n", m.role.as_str(), m.content)),
+                    }
+                }
+                out.text(&text)?;
+            }
+        }
+        ConvCommand::Delete { user, conv: Some(conv), .. } => {
+            let conversation = store.find_conversation(&conv, &user.get())?;
+            store.delete_conversation(&conversation.conversation_id)?;
+            if out.json {
+                out.json_line(&serde_json::json!({ "deleted": conversation.conversation_id }))?;
+            } else {
+                out.text(&format!("{}\n", conversation.conversation_id))?;
+            }
+        }
+        ConvCommand::Delete { user, older_than, .. } => {
+            let age = older_than.as_deref().and_then(parse_duration).unwrap_or_default();
+            let cutoff = now_ms() - i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+            let ids = store.delete_older_than(&user.get(), cutoff)?;
+            if out.json {
+                out.json_line(&serde_json::json!({ "deleted": ids }))?;
+            } else {
+                out.text(&ids.iter().map(|id| format!("{id}\n")).collect::<String>())?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn list_table(rows: &[ConversationSummary]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING).set_header(["ID", "NAME", "TITLE", "MESSAGES", "UPDATED"]);
+    for row in rows {
+        let c = &row.conversation;
+        table.add_row([
+            c.conversation_id.clone(),
+            c.name.clone().unwrap_or_default(),
+            c.title.clone().unwrap_or_default(),
+            row.message_count.to_string(),
+            c.updated_at.clone(),
+        ]);
+    }
+    format!("{}\n", table.to_string().lines().map(str::trim_end).collect::<Vec<_>>().join("\n"))
+}

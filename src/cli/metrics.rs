@@ -1,0 +1,108 @@
+//! `metrics`: totals and a per-model breakdown of the recorded chat/stream requests.
+
+use super::GlobalArgs;
+use super::output::Output;
+use crate::config::Registry;
+use crate::store::{MetricsFilter, Stats, now_ms, parse_duration, parse_rfc3339};
+use crate::{Error, Result};
+use clap::Args;
+use comfy_table::{CellAlignment, Table, presets};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  llmgw metrics                                 # every recorded request
+  llmgw metrics --since 24h --model claude
+  llmgw metrics --since 2026-01-01T00:00:00Z --user ci
+  llmgw metrics --json --since 7d | jq .total.cost_usd";
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Only requests since this long ago (24h, 7d, 90m) or this time (RFC 3339, or a date) [default: all]
+    #[arg(long, value_name = "DUR|TIME")]
+    since: Option<String>,
+    /// Only this user's requests [default: every user's]
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
+    /// Only this model (id, alias or provider/modelId)
+    #[arg(short, long, value_name = "MODEL")]
+    model: Option<String>,
+    /// Only this provider's requests
+    #[arg(short, long, value_name = "PROVIDER")]
+    provider: Option<String>,
+}
+
+pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mut Output) -> Result<i32> {
+    let since_ms = match &args.since {
+        None => None,
+        Some(text) => Some(
+            parse_duration(text)
+                .map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                .or_else(|| parse_rfc3339(text))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--since takes a duration (24h, 7d) or an RFC 3339 time (2026-01-31T12:00:00Z), got '{text}'"
+                    ))
+                })?,
+        ),
+    };
+    // An alias counts the model it names; a name the catalogue no longer knows is matched as recorded.
+    let models = match &args.model {
+        None => vec![],
+        Some(name) => match registry.lookup(name, args.provider.as_deref()) {
+            Ok(model) => vec![model.model_id.clone()],
+            Err(_) => vec![name.clone()],
+        },
+    };
+    let filter = MetricsFilter { since_ms, user_id: args.user.clone(), models, provider: args.provider.clone() };
+    let store = super::open_store(global, out)?;
+    let metrics = store.metrics(&filter)?;
+    if out.json {
+        out.json_line(&metrics)?;
+    } else {
+        let mut table = Table::new();
+        table.load_preset(presets::NOTHING).set_header([
+            "MODEL",
+            "PROVIDER",
+            "REQUESTS",
+            "OK",
+            "FAILED",
+            "SUCCESS",
+            "IN TOKENS",
+            "OUT TOKENS",
+            "P50 MS",
+            "P95 MS",
+            "MAX MS",
+            "COST USD",
+        ]);
+        for m in &metrics.by_model {
+            table.add_row(row(m.model.as_deref().unwrap_or("-"), m.provider.as_deref().unwrap_or("-"), &m.stats));
+        }
+        table.add_row(row("total", "", &metrics.total));
+        for column in 2..12 {
+            if let Some(col) = table.column_mut(column) {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let text = table.to_string().lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+        out.text(&format!("{text}\n"))?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn row(model: &str, provider: &str, s: &Stats) -> Vec<String> {
+    vec![
+        model.to_string(),
+        provider.to_string(),
+        s.requests.to_string(),
+        s.succeeded.to_string(),
+        s.failed.to_string(),
+        format!("{:.1}%", s.success_rate * 100.0),
+        s.input_tokens.to_string(),
+        s.output_tokens.to_string(),
+        s.duration_ms.p50.to_string(),
+        s.duration_ms.p95.to_string(),
+        s.duration_ms.max.to_string(),
+        format!("{:.4}", s.cost_usd),
+    ]
+}

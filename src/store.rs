@@ -1,0 +1,1178 @@
+//! The store: one SQLite file holding conversations, their messages, and a record of every request.
+//!
+//! Many `llmgw` processes may share one database (parallel CI jobs), so the file runs in WAL mode (readers never
+//! wait for the writer) with a busy timeout (writers queue instead of failing), and every write that must be
+//! all-or-nothing is one `BEGIN IMMEDIATE` transaction: appending a turn reads the next sequence number and
+//! inserts both messages under the same write lock, so concurrent turns never interleave or collide.
+//!
+//! The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`] are applied in order, in one transaction, by
+//! whichever process opens an older database first. A database made by a newer llmgw is refused rather than
+//! guessed at. Times are stored as milliseconds since the Unix epoch (cheap to compare and index) and rendered as
+//! RFC 3339 UTC by [`rfc3339`].
+//!
+//! Each request record also updates an hourly rollup (counts, sums and a duration histogram per user and model) in
+//! the same transaction, so `metrics` over millions of requests reads one row per hour, user, model and duration
+//! bin instead of every request; see [`Store::metrics`] for what that costs in precision (nothing but p50/p95 within one bin).
+//!
+//! The store never prints; every failure is an [`Error::Store`] naming the file (or [`Error::NotFound`] for an
+//! unknown conversation).
+
+use crate::types::Role;
+use crate::{Error, Result};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a writer waits for another process's write lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Schema migrations: entry `i` takes a database from `user_version = i` to `i + 1`. Only ever append.
+const MIGRATIONS: &[&str] = &[
+    // 1: conversations, messages (with full-text search), request records.
+    "
+    CREATE TABLE conversations (
+        id          TEXT PRIMARY KEY,
+        user_id     TEXT NOT NULL,
+        name        TEXT,
+        title       TEXT,
+        system      TEXT,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX conversations_user_name ON conversations(user_id, name) WHERE name IS NOT NULL;
+    CREATE INDEX conversations_user_updated ON conversations(user_id, updated_at, id);
+
+    CREATE TABLE messages (
+        id               INTEGER PRIMARY KEY,
+        conversation_id  TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        seq              INTEGER NOT NULL,
+        role             TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content          TEXT NOT NULL,
+        model            TEXT,
+        provider         TEXT,
+        created_at       INTEGER NOT NULL,
+        UNIQUE (conversation_id, seq)
+    );
+
+    CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='id');
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    END;
+
+    CREATE TABLE requests (
+        id                 INTEGER PRIMARY KEY,
+        request_id         TEXT NOT NULL,
+        time               INTEGER NOT NULL,
+        user_id            TEXT NOT NULL,
+        command            TEXT NOT NULL,
+        provider           TEXT,
+        vendor             TEXT,
+        model              TEXT,
+        ok                 INTEGER NOT NULL,
+        error_code         TEXT,
+        input_tokens       INTEGER NOT NULL DEFAULT 0,
+        output_tokens      INTEGER NOT NULL DEFAULT 0,
+        duration_ms        INTEGER NOT NULL,
+        ttft_ms            INTEGER,
+        tokens_per_second  REAL,
+        cost_usd           REAL,
+        conversation_id    TEXT
+    );
+    CREATE INDEX requests_time ON requests(time);
+    CREATE INDEX requests_user_time ON requests(user_id, time);
+
+    -- What `metrics` reads: per hour, user and model, the sums and a duration histogram (see `duration_bin`),
+    -- kept up by `record` in the same transaction as the request row. Empty text stands for an unknown model.
+    CREATE TABLE request_rollup (
+        hour           INTEGER NOT NULL,
+        user_id        TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        provider       TEXT NOT NULL,
+        vendor         TEXT NOT NULL,
+        bin            INTEGER NOT NULL,
+        requests       INTEGER NOT NULL,
+        succeeded      INTEGER NOT NULL,
+        input_tokens   INTEGER NOT NULL,
+        output_tokens  INTEGER NOT NULL,
+        cost_usd       REAL NOT NULL,
+        duration_sum   INTEGER NOT NULL,
+        duration_max   INTEGER NOT NULL,
+        PRIMARY KEY (hour, user_id, model, provider, vendor, bin)
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A conversation as `conv create --json` prints it (DESIGN.md section 4), plus its name and system prompt.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    pub conversation_id: String,
+    pub user_id: String,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub system: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A row of `conv list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationSummary {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    pub message_count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredMessage {
+    pub seq: i64,
+    pub role: Role,
+    pub content: String,
+    pub created_at: String,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewConversation {
+    pub user_id: String,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub system: Option<String>,
+}
+
+/// One turn to append: the user's message and the reply, with the model that answered.
+#[derive(Debug, Clone)]
+pub struct Turn<'a> {
+    pub prompt: &'a str,
+    pub reply: &'a str,
+    pub model: &'a str,
+    pub provider: &'a str,
+}
+
+/// One chat/stream request, success or failure, as recorded for `metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct RequestRecord {
+    pub request_id: String,
+    pub time_ms: i64,
+    pub user_id: String,
+    pub command: String,
+    pub provider: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub error_code: Option<String>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub duration_ms: u64,
+    pub ttft_ms: Option<u64>,
+    pub tokens_per_second: Option<f64>,
+    pub cost_usd: Option<f64>,
+    pub conversation_id: Option<String>,
+}
+
+/// Which requests `metrics` counts.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsFilter {
+    pub since_ms: Option<i64>,
+    pub user_id: Option<String>,
+    /// Any of these model ids (an alias may name several).
+    pub models: Vec<String>,
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub p50: u64,
+    pub p95: u64,
+    pub max: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Stats {
+    pub requests: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub success_rate: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    pub duration_ms: Percentiles,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModelStats {
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub vendor: Option<String>,
+    #[serde(flatten)]
+    pub stats: Stats,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Metrics {
+    pub total: Stats,
+    pub by_model: Vec<ModelStats>,
+}
+
+impl Store {
+    /// `--db`, else `$LLMGW_DB`, else `$XDG_DATA_HOME/llmgw/llmgw.db` (`~/.local/share/llmgw/llmgw.db`).
+    pub fn default_path(flag: Option<&Path>) -> Result<PathBuf> {
+        if let Some(path) = flag {
+            return Ok(path.to_owned());
+        }
+        if let Some(path) = std::env::var_os("LLMGW_DB").filter(|v| !v.is_empty()) {
+            return Ok(PathBuf::from(path));
+        }
+        let data = std::env::var_os("XDG_DATA_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| {
+                std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".local/share"))
+            })
+            .ok_or_else(|| Error::Usage("no database path: set --db, $LLMGW_DB, $XDG_DATA_HOME or $HOME".into()))?;
+        Ok(data.join("llmgw").join("llmgw.db"))
+    }
+
+    /// Open (creating it owner-only when missing) and migrate the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let fail = |message: String| Error::Store { path: path.to_owned(), message };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            create_private_dir(dir).map_err(|e| fail(format!("cannot create the directory {}: {e}", dir.display())))?;
+        }
+        if !path.exists() {
+            create_private_file(path).map_err(|e| fail(format!("cannot create the database: {e}")))?;
+        }
+        let conn = Connection::open(path).map_err(|e| store_error(path, e))?;
+        let mut store = Store { conn, path: path.to_owned() };
+        store.setup().map_err(|e| store_error(path, e))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn setup(&mut self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        // Reading the header is where a file that is not SQLite at all is found out.
+        let mode: String = self.conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            // Switching needs a moment alone with the file; another process may be doing the same.
+            let mut tries = 0;
+            loop {
+                match self.conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0)) {
+                    Ok(_) => break,
+                    Err(e) if is_busy(&e) && tries < 50 => {
+                        tries += 1;
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A process that records one request should not pay for copying the log into the database as it exits;
+        // SQLite's automatic checkpoint (every 1000 pages) does that work in bulk, in whichever process is writing.
+        self.conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let version = self.user_version().map_err(|e| store_error(&path, e))?;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if version > SCHEMA_VERSION {
+            return Err(Error::Store {
+                path,
+                message: format!(
+                    "schema version {version} was written by a newer llmgw (this one knows up to {SCHEMA_VERSION})"
+                ),
+            });
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| store_error(&path, e))?;
+        // Another process may have migrated while this one waited for the lock.
+        let version: i64 =
+            tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| store_error(&path, e))?;
+        for (from, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+            tx.execute_batch(sql).map_err(|e| Error::Store {
+                path: path.clone(),
+                message: format!("migrating the schema from version {from}: {e}"),
+            })?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| store_error(&path, e))?;
+        tx.commit().map_err(|e| store_error(&path, e))
+    }
+
+    fn user_version(&self) -> rusqlite::Result<i64> {
+        self.conn.pragma_query_value(None, "user_version", |r| r.get(0))
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        store_error(&self.path, e)
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Conversations
+
+    pub fn create_conversation(&self, new: &NewConversation) -> Result<Conversation> {
+        let now = now_ms();
+        let id = new_id("conv");
+        let inserted = self.conn.execute(
+            "INSERT INTO conversations (id, user_id, name, title, system, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![id, new.user_id, new.name, new.title, new.system, now],
+        );
+        match inserted {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
+                return Err(Error::Usage(format!(
+                    "user '{}' already has a conversation named '{}'",
+                    new.user_id,
+                    new.name.as_deref().unwrap_or_default()
+                )));
+            }
+            other => other.map_err(|e| self.err(e))?,
+        };
+        Ok(Conversation {
+            conversation_id: id,
+            user_id: new.user_id.clone(),
+            name: new.name.clone(),
+            title: new.title.clone(),
+            system: new.system.clone(),
+            created_at: rfc3339(now),
+            updated_at: rfc3339(now),
+        })
+    }
+
+    /// A conversation by id, or by name among `user`'s conversations.
+    pub fn find_conversation(&self, id_or_name: &str, user: &str) -> Result<Conversation> {
+        let found = self
+            .conn
+            .prepare_cached(
+                "SELECT id, user_id, name, title, system, created_at, updated_at FROM conversations WHERE id = ?1
+                 UNION ALL
+                 SELECT id, user_id, name, title, system, created_at, updated_at FROM conversations
+                 WHERE user_id = ?2 AND name = ?1
+                 LIMIT 1",
+            )
+            .and_then(|mut stmt| stmt.query_row(params![id_or_name, user], conversation_row).optional())
+            .map_err(|e| self.err(e))?;
+        found.ok_or_else(|| {
+            Error::NotFound(format!(
+                "no conversation with id or name '{id_or_name}' (user '{user}'); see `llmgw conv list`"
+            ))
+        })
+    }
+
+    /// `user`'s conversations, most recently updated first; with `search`, only those whose messages match it.
+    pub fn list_conversations(&self, user: &str, limit: u32, search: Option<&str>) -> Result<Vec<ConversationSummary>> {
+        let columns = "c.id, c.user_id, c.name, c.title, c.system, c.created_at, c.updated_at,
+                       (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)";
+        let rows = match search {
+            None => {
+                let sql = format!(
+                    "SELECT {columns} FROM conversations c WHERE c.user_id = ?1
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2"
+                );
+                self.query_summaries(&sql, params![user, limit])
+            }
+            Some(text) => {
+                let sql = format!(
+                    "SELECT {columns} FROM conversations c WHERE c.user_id = ?1 AND c.id IN (
+                         SELECT m.conversation_id FROM messages m
+                         WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?3))
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2"
+                );
+                self.query_summaries(&sql, params![user, limit, fts_query(text)])
+            }
+        };
+        rows.map_err(|e| self.err(e))
+    }
+
+    fn query_summaries(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Vec<ConversationSummary>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map(params, |row| {
+            Ok(ConversationSummary {
+                conversation: conversation_row(row)?,
+                message_count: row.get::<_, i64>(7)? as u64,
+            })
+        })?;
+        rows.collect()
+    }
+
+    pub fn messages(&self, conversation_id: &str) -> Result<Vec<StoredMessage>> {
+        let read = || -> rusqlite::Result<Vec<StoredMessage>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT seq, role, content, created_at, model, provider FROM messages
+                 WHERE conversation_id = ?1 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([conversation_id], |row| {
+                let role: String = row.get(1)?;
+                Ok(StoredMessage {
+                    seq: row.get(0)?,
+                    role: if role == "assistant" { Role::Assistant } else { Role::User },
+                    content: row.get(2)?,
+                    created_at: rfc3339(row.get(3)?),
+                    model: row.get(4)?,
+                    provider: row.get(5)?,
+                })
+            })?;
+            rows.collect()
+        };
+        read().map_err(|e| self.err(e))
+    }
+
+    /// Append the user's message and the reply as the next two messages, in one transaction.
+    pub fn append_turn(&mut self, conversation_id: &str, turn: &Turn) -> Result<()> {
+        let path = self.path.clone();
+        let write = |conn: &mut Connection| -> rusqlite::Result<bool> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now = now_ms();
+            let touched =
+                tx.execute("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", params![conversation_id, now])?;
+            if touched == 0 {
+                return Ok(false);
+            }
+            let next: i64 = tx.query_row(
+                "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE conversation_id = ?1",
+                [conversation_id],
+                |r| r.get(0),
+            )?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO messages (conversation_id, seq, role, content, model, provider, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                insert.execute(params![conversation_id, next, "user", turn.prompt, None::<&str>, None::<&str>, now])?;
+                insert.execute(params![
+                    conversation_id,
+                    next + 1,
+                    "assistant",
+                    turn.reply,
+                    turn.model,
+                    turn.provider,
+                    now
+                ])?;
+            }
+            tx.commit()?;
+            Ok(true)
+        };
+        match write(&mut self.conn) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::NotFound(format!("conversation {conversation_id} was deleted during the request"))),
+            Err(e) => Err(store_error(&path, e)),
+        }
+    }
+
+    pub fn delete_conversation(&self, conversation_id: &str) -> Result<()> {
+        let deleted =
+            self.conn.execute("DELETE FROM conversations WHERE id = ?1", [conversation_id]).map_err(|e| self.err(e))?;
+        if deleted == 0 {
+            return Err(Error::NotFound(format!("no conversation with id '{conversation_id}'")));
+        }
+        Ok(())
+    }
+
+    /// Delete `user`'s conversations last updated before `cutoff_ms`; returns their ids.
+    pub fn delete_older_than(&mut self, user: &str, cutoff_ms: i64) -> Result<Vec<String>> {
+        let path = self.path.clone();
+        let work = |conn: &mut Connection| -> rusqlite::Result<Vec<String>> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let ids = {
+                let mut stmt =
+                    tx.prepare("DELETE FROM conversations WHERE user_id = ?1 AND updated_at < ?2 RETURNING id")?;
+                stmt.query_map(params![user, cutoff_ms], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?
+            };
+            tx.commit()?;
+            Ok(ids)
+        };
+        let mut ids = work(&mut self.conn).map_err(|e| store_error(&path, e))?;
+        ids.sort();
+        Ok(ids)
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Request records
+
+    /// One request row and its rollup, in one transaction, through cached prepared statements.
+    pub fn record(&self, r: &RequestRecord) -> Result<()> {
+        self.record_many(std::slice::from_ref(r))
+    }
+
+    /// Several request records in one transaction (imports, benchmarks).
+    pub fn record_many(&self, records: &[RequestRecord]) -> Result<()> {
+        let write = || -> rusqlite::Result<()> {
+            let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO requests (request_id, time, user_id, command, provider, vendor, model, ok, error_code,
+                     input_tokens, output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                )?;
+                let mut rollup = tx.prepare_cached(
+                    "INSERT INTO request_rollup (hour, user_id, model, provider, vendor, bin, requests, succeeded,
+                         input_tokens, output_tokens, cost_usd, duration_sum, duration_max)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11)
+                     ON CONFLICT DO UPDATE SET requests = requests + 1, succeeded = succeeded + excluded.succeeded,
+                         input_tokens = input_tokens + excluded.input_tokens,
+                         output_tokens = output_tokens + excluded.output_tokens,
+                         cost_usd = cost_usd + excluded.cost_usd, duration_sum = duration_sum + excluded.duration_sum,
+                         duration_max = max(duration_max, excluded.duration_max)",
+                )?;
+                for r in records {
+                    insert.execute(params![
+                        r.request_id,
+                        r.time_ms,
+                        r.user_id,
+                        r.command,
+                        r.provider,
+                        r.vendor,
+                        r.model,
+                        r.error_code.is_none(),
+                        r.error_code,
+                        r.input_tokens as i64,
+                        r.output_tokens as i64,
+                        r.duration_ms as i64,
+                        r.ttft_ms.map(|t| t as i64),
+                        r.tokens_per_second,
+                        r.cost_usd,
+                        r.conversation_id,
+                    ])?;
+                    rollup.execute(params![
+                        r.time_ms.div_euclid(HOUR_MS),
+                        r.user_id,
+                        r.model.as_deref().unwrap_or_default(),
+                        r.provider.as_deref().unwrap_or_default(),
+                        r.vendor.as_deref().unwrap_or_default(),
+                        duration_bin(r.duration_ms),
+                        r.error_code.is_none(),
+                        r.input_tokens as i64,
+                        r.output_tokens as i64,
+                        r.cost_usd.unwrap_or(0.0),
+                        r.duration_ms as i64,
+                    ])?;
+                }
+            }
+            tx.commit()
+        };
+        write().map_err(|e| self.err(e))
+    }
+
+    /// Totals and a per-model breakdown of the requests matching `filter`. Whole hours come from the rollup; with
+    /// `since`, the requests of the partial hour at its edge are read one by one. Durations are counted in
+    /// [`duration_bin`]s: a percentile is the mean duration of the bin that holds it (exact when the bin's requests
+    /// took the same time, otherwise within the bin's width of at most 6.25%); the maximum is exact.
+    pub fn metrics(&self, filter: &MetricsFilter) -> Result<Metrics> {
+        let mut conditions = String::new();
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(user) = &filter.user_id {
+            values.push(user.clone().into());
+            conditions.push_str(&format!(" AND user_id = ?{}", values.len()));
+        }
+        if let Some(provider) = &filter.provider {
+            values.push(provider.clone().into());
+            conditions.push_str(&format!(" AND provider = ?{}", values.len()));
+        }
+        if !filter.models.is_empty() {
+            let mut marks = Vec::new();
+            for model in &filter.models {
+                values.push(model.clone().into());
+                marks.push(format!("?{}", values.len()));
+            }
+            conditions.push_str(&format!(" AND model IN ({})", marks.join(", ")));
+        }
+        // The first whole hour at or after `since`; the requests before it are read from the request rows.
+        let first_hour =
+            filter.since_ms.map(|since| since.div_euclid(HOUR_MS) + i64::from(since.rem_euclid(HOUR_MS) != 0));
+        let collect = || -> rusqlite::Result<Metrics> {
+            let mut groups: Vec<(ModelKey, Acc)> = Vec::new();
+            let mut group = |model: Option<&str>, provider: Option<&str>, vendor: Option<&str>| -> usize {
+                let (model, provider) = (model.filter(|m| !m.is_empty()), provider.filter(|p| !p.is_empty()));
+                // Rows come in key order, so the group of the previous row is usually the one.
+                match groups.iter().rposition(|((m, p, _), _)| m.as_deref() == model && p.as_deref() == provider) {
+                    Some(at) => at,
+                    None => {
+                        let vendor = vendor.filter(|v| !v.is_empty()).map(str::to_owned);
+                        groups.push(((model.map(str::to_owned), provider.map(str::to_owned), vendor), Acc::default()));
+                        groups.len() - 1
+                    }
+                }
+            };
+            let mut adds: Vec<(usize, Bucket)> = Vec::new();
+            {
+                let mut params = values.clone();
+                let mut sql = String::from(
+                    "SELECT model, provider, vendor, bin, requests, succeeded, input_tokens, output_tokens, cost_usd,
+                            duration_sum, duration_max FROM request_rollup WHERE 1 = 1",
+                );
+                // The rollup's empty model/provider never match a filter value, as NULL would not.
+                sql.push_str(&conditions);
+                if let Some(hour) = first_hour {
+                    params.push(hour.into());
+                    sql.push_str(&format!(" AND hour >= ?{}", params.len()));
+                }
+                let mut stmt = self.conn.prepare(&sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+                while let Some(row) = rows.next()? {
+                    let at = group(
+                        row.get_ref(0)?.as_str_or_null()?,
+                        row.get_ref(1)?.as_str_or_null()?,
+                        row.get_ref(2)?.as_str_or_null()?,
+                    );
+                    adds.push((
+                        at,
+                        Bucket {
+                            bin: row.get(3)?,
+                            requests: row.get::<_, i64>(4)? as u64,
+                            succeeded: row.get::<_, i64>(5)? as u64,
+                            input: row.get::<_, i64>(6)? as u64,
+                            output: row.get::<_, i64>(7)? as u64,
+                            cost: row.get(8)?,
+                            duration_sum: row.get::<_, i64>(9)? as u64,
+                            duration_max: row.get::<_, i64>(10)? as u64,
+                        },
+                    ));
+                }
+            }
+            if let (Some(since), Some(hour)) = (filter.since_ms, first_hour) {
+                let mut params = values.clone();
+                params.push(since.into());
+                let mut sql = format!(
+                    "SELECT model, provider, vendor, ok, input_tokens, output_tokens, duration_ms, coalesce(cost_usd, 0)
+                     FROM requests WHERE time >= ?{}",
+                    params.len()
+                );
+                params.push((hour * HOUR_MS).into());
+                sql.push_str(&format!(" AND time < ?{}", params.len()));
+                sql.push_str(&conditions);
+                let mut stmt = self.conn.prepare(&sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+                while let Some(row) = rows.next()? {
+                    let at = group(
+                        row.get_ref(0)?.as_str_or_null()?,
+                        row.get_ref(1)?.as_str_or_null()?,
+                        row.get_ref(2)?.as_str_or_null()?,
+                    );
+                    let duration = row.get::<_, i64>(6)?.max(0) as u64;
+                    adds.push((
+                        at,
+                        Bucket {
+                            bin: duration_bin(duration),
+                            requests: 1,
+                            succeeded: u64::from(row.get::<_, bool>(3)?),
+                            input: row.get::<_, i64>(4)? as u64,
+                            output: row.get::<_, i64>(5)? as u64,
+                            cost: row.get(7)?,
+                            duration_sum: duration,
+                            duration_max: duration,
+                        },
+                    ));
+                }
+            }
+            for (at, bucket) in adds {
+                groups[at].1.add(&bucket);
+            }
+            let mut total = Acc::default();
+            for (_, acc) in &groups {
+                total.merge(acc);
+            }
+            let mut by_model: Vec<ModelStats> = groups
+                .into_iter()
+                .map(|((model, provider, vendor), acc)| ModelStats { model, provider, vendor, stats: acc.finish() })
+                .collect();
+            by_model.sort_by(|a, b| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.model.cmp(&b.model)));
+            Ok(Metrics { total: total.finish(), by_model })
+        };
+        collect().map_err(|e| self.err(e))
+    }
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Durations in log-spaced bins: exact below 32 ms, then 16 bins per doubling, so a bin is at most 6.25% wide.
+/// Monotonic: a longer duration never has a smaller bin.
+pub fn duration_bin(ms: u64) -> i64 {
+    if ms < 32 {
+        return ms as i64;
+    }
+    let shift = i64::from(63 - ms.leading_zeros()) - 4;
+    shift * 16 + (ms >> shift) as i64
+}
+
+/// model, provider, vendor.
+type ModelKey = (Option<String>, Option<String>, Option<String>);
+
+/// Requests of one duration bin (one rollup row, or one request row).
+struct Bucket {
+    bin: i64,
+    requests: u64,
+    succeeded: u64,
+    input: u64,
+    output: u64,
+    cost: f64,
+    duration_sum: u64,
+    duration_max: u64,
+}
+
+#[derive(Default)]
+struct Acc {
+    requests: u64,
+    ok: u64,
+    input: u64,
+    output: u64,
+    cost: f64,
+    max: u64,
+    /// Indexed by bin: (requests, sum of their durations). Bins are small numbers (under 1,000).
+    bins: Vec<(u64, u64)>,
+}
+
+impl Acc {
+    fn add(&mut self, b: &Bucket) {
+        self.requests += b.requests;
+        self.ok += b.succeeded;
+        self.input += b.input;
+        self.output += b.output;
+        self.cost += b.cost;
+        self.max = self.max.max(b.duration_max);
+        let bin = self.bin(b.bin);
+        bin.0 += b.requests;
+        bin.1 += b.duration_sum;
+    }
+
+    fn merge(&mut self, other: &Acc) {
+        self.requests += other.requests;
+        self.ok += other.ok;
+        self.input += other.input;
+        self.output += other.output;
+        self.cost += other.cost;
+        self.max = self.max.max(other.max);
+        for (bin, &(count, sum)) in other.bins.iter().enumerate() {
+            let mine = self.bin(bin as i64);
+            mine.0 += count;
+            mine.1 += sum;
+        }
+    }
+
+    fn bin(&mut self, bin: i64) -> &mut (u64, u64) {
+        let at = bin.max(0) as usize;
+        if at >= self.bins.len() {
+            self.bins.resize(at + 1, (0, 0));
+        }
+        &mut self.bins[at]
+    }
+
+    fn finish(self) -> Stats {
+        let requests = self.requests;
+        Stats {
+            requests,
+            succeeded: self.ok,
+            failed: requests - self.ok,
+            success_rate: if requests == 0 { 0.0 } else { self.ok as f64 / requests as f64 },
+            input_tokens: self.input,
+            output_tokens: self.output,
+            cost_usd: (self.cost * 1e6).round() / 1e6,
+            duration_ms: Percentiles {
+                p50: percentile(&self.bins, requests, 50).min(self.max),
+                p95: percentile(&self.bins, requests, 95).min(self.max),
+                max: self.max,
+            },
+        }
+    }
+}
+
+/// Nearest-rank percentile over the histogram: the mean duration of the bin holding rank ceil(p% of n).
+fn percentile(bins: &[(u64, u64)], n: u64, p: u64) -> u64 {
+    let rank = (p * n).div_ceil(100).max(1);
+    let mut seen = 0;
+    for &(count, sum) in bins {
+        seen += count;
+        if count > 0 && seen >= rank {
+            return (sum as f64 / count as f64).round() as u64;
+        }
+    }
+    0
+}
+
+fn conversation_row(row: &rusqlite::Row) -> rusqlite::Result<Conversation> {
+    Ok(Conversation {
+        conversation_id: row.get(0)?,
+        user_id: row.get(1)?,
+        name: row.get(2)?,
+        title: row.get(3)?,
+        system: row.get(4)?,
+        created_at: rfc3339(row.get(5)?),
+        updated_at: rfc3339(row.get(6)?),
+    })
+}
+
+/// Each word of the user's text as a quoted FTS5 term, so punctuation is never query syntax: all words must match.
+fn fts_query(text: &str) -> String {
+    text.split_whitespace().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
+/// Explain a SQLite failure in the user's terms, naming the file.
+fn store_error(path: &Path, e: rusqlite::Error) -> Error {
+    let message = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            ErrorCode::NotADatabase => "not a valid llmgw database (the file is not SQLite, or is corrupt)".to_string(),
+            ErrorCode::DatabaseCorrupt => format!("the database is corrupt ({e})"),
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                format!("the database is locked by another process (waited {} s); try again", BUSY_TIMEOUT.as_secs())
+            }
+            ErrorCode::ReadOnly => {
+                "the database is read-only (check the file's and its directory's permissions)".into()
+            }
+            ErrorCode::CannotOpen | ErrorCode::PermissionDenied => format!("cannot open the database: {e}"),
+            ErrorCode::DiskFull => "the disk is full".into(),
+            _ => e.to_string(),
+        },
+        _ => e.to_string(),
+    };
+    Error::Store { path: path.to_owned(), message }
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new().write(true).create(true).open(path).map(drop)
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// An id that sorts by creation time: `<prefix>_` + 12 hex digits of milliseconds + 8 of process-local entropy.
+pub fn new_id(prefix: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(now.as_nanos());
+    hasher.write_u32(std::process::id());
+    format!("{prefix}_{:012x}{:08x}", now.as_millis(), hasher.finish() as u32)
+}
+
+/// Milliseconds since the epoch as RFC 3339 UTC with millisecond precision: `2026-11-26T20:31:19.123Z`.
+pub fn rfc3339(ms: i64) -> String {
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (y, m, d) = civil_from_days(days);
+    let (h, min, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+}
+
+/// Parse RFC 3339 (`2026-11-26T20:31:19Z`, fractional seconds and `+hh:mm` offsets allowed) or a bare date
+/// (`2026-11-26`, midnight UTC) to milliseconds since the epoch.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.trim().as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let s = std::str::from_utf8(b.get(range)?).ok()?;
+        s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse().ok())?
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    if b.len() == 10 {
+        return Some(days * 86_400_000);
+    }
+    if !matches!(b.get(10), Some(b'T' | b't' | b' ')) || b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
+        return None;
+    }
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut at = 19;
+    let mut millis = 0;
+    if b.get(at) == Some(&b'.') {
+        let start = at + 1;
+        at = start;
+        while b.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        let digits = std::str::from_utf8(&b[start..at.min(start + 3)]).ok()?;
+        millis = digits.parse::<i64>().ok()? * 10_i64.pow(3 - digits.len() as u32);
+    }
+    let offset = match b.get(at..)? {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), ..] if b.len() == at + 6 && b[at + 3] == b':' => {
+            let minutes = num(at + 1..at + 3)? * 60 + num(at + 4..at + 6)?;
+            if *sign == b'+' { minutes } else { -minutes }
+        }
+        _ => return None,
+    };
+    Some(((days * 24 + h) * 60 + mi - offset) * 60_000 + s * 1000 + millis)
+}
+
+/// A duration like `30d`, `24h`, `90m`, `45s` or `2w`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = text.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return None,
+    };
+    Some(Duration::from_secs(n.checked_mul(secs)?))
+}
+
+// Howard Hinnant's days <-> civil date algorithms.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("sub/llmgw.db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn times_round_trip_through_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(parse_rfc3339("2026-11-26T20:31:19Z"), Some(1_795_725_079_000));
+        let ms = 1_795_725_079_123;
+        assert_eq!(parse_rfc3339(&rfc3339(ms)), Some(ms));
+        assert_eq!(parse_rfc3339("2026-11-26T21:31:19.123+01:00"), Some(ms));
+        assert_eq!(parse_rfc3339("2024-02-29"), Some(days_from_civil(2024, 2, 29) * 86_400_000));
+        assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_duration("30d"), Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration("5y"), None);
+    }
+
+    #[test]
+    fn a_new_database_is_private_in_wal_mode_at_the_current_version() {
+        let (dir, store) = temp_store();
+        let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(store.user_version().unwrap(), SCHEMA_VERSION);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file = std::fs::metadata(dir.path().join("sub/llmgw.db")).unwrap().permissions().mode() & 0o777;
+            let parent = std::fs::metadata(dir.path().join("sub")).unwrap().permissions().mode() & 0o777;
+            assert_eq!((file, parent), (0o600, 0o700));
+        }
+        // Opening again migrates nothing and keeps the data.
+        store.create_conversation(&NewConversation { user_id: "u".into(), ..Default::default() }).unwrap();
+        drop(store);
+        let again = Store::open(&dir.path().join("sub/llmgw.db")).unwrap();
+        assert_eq!(again.list_conversations("u", 10, None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn turns_append_in_order_and_search_finds_them() {
+        let (_dir, mut store) = temp_store();
+        let conv = store
+            .create_conversation(&NewConversation {
+                user_id: "ann".into(),
+                name: Some("n".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let turn = Turn { prompt: "tell me about zebras", reply: "stripes", model: "m", provider: "p" };
+        store.append_turn(&conv.conversation_id, &turn).unwrap();
+        store.append_turn(&conv.conversation_id, &Turn { prompt: "and lions?", reply: "manes", ..turn }).unwrap();
+        let messages = store.messages(&conv.conversation_id).unwrap();
+        let seqs: Vec<_> = messages.iter().map(|m| (m.seq, m.role)).collect();
+        assert_eq!(
+            seqs,
+            [(1, Role::User), (2, Role::Assistant), (3, Role::User), (4, Role::Assistant)],
+            "{messages:?}"
+        );
+        assert_eq!(store.find_conversation("n", "ann").unwrap().conversation_id, conv.conversation_id);
+        assert!(matches!(store.find_conversation("n", "bob"), Err(Error::NotFound(_))));
+        assert_eq!(store.list_conversations("ann", 10, Some("zebras")).unwrap().len(), 1);
+        assert_eq!(store.list_conversations("ann", 10, Some("\"giraffes")).unwrap().len(), 0);
+        store.delete_conversation(&conv.conversation_id).unwrap();
+        assert!(store.messages(&conv.conversation_id).unwrap().is_empty());
+        assert_eq!(store.list_conversations("ann", 10, Some("zebras")).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn metrics_group_by_model_with_percentiles() {
+        let (_dir, store) = temp_store();
+        for (i, ok) in [true, true, true, false].into_iter().enumerate() {
+            store
+                .record(&RequestRecord {
+                    request_id: format!("r{i}"),
+                    time_ms: now_ms(),
+                    user_id: "u".into(),
+                    command: "chat".into(),
+                    model: Some(if i == 3 { "b" } else { "a" }.into()),
+                    provider: Some("p".into()),
+                    error_code: (!ok).then(|| "provider".into()),
+                    input_tokens: 10,
+                    output_tokens: 5,
+                    duration_ms: (i as u64 + 1) * 100,
+                    cost_usd: Some(0.5),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        let m = store.metrics(&MetricsFilter::default()).unwrap();
+        assert_eq!((m.total.requests, m.total.succeeded, m.total.failed), (4, 3, 1));
+        assert_eq!(m.total.success_rate, 0.75);
+        assert_eq!(m.total.duration_ms, Percentiles { p50: 200, p95: 400, max: 400 });
+        assert_eq!(m.total.cost_usd, 2.0);
+        assert_eq!(m.by_model[0].model.as_deref(), Some("a"));
+        assert_eq!(m.by_model[0].stats.requests, 3);
+        let only_b = store.metrics(&MetricsFilter { models: vec!["b".into()], ..Default::default() }).unwrap();
+        assert_eq!(only_b.total.requests, 1);
+    }
+
+    #[test]
+    fn duration_bins_are_exact_when_short_and_at_most_a_sixteenth_wide() {
+        assert_eq!((0..32).map(duration_bin).collect::<Vec<_>>(), (0..32).collect::<Vec<_>>());
+        let mut last = duration_bin(31);
+        let mut start = 32;
+        for ms in 32..200_000u64 {
+            let bin = duration_bin(ms);
+            assert!(bin == last || bin == last + 1, "{ms}: {last} -> {bin}");
+            if bin != last {
+                assert!(ms - start <= start / 16 + 1, "bin ending at {ms} started at {start}");
+                start = ms;
+            }
+            last = bin;
+        }
+    }
+
+    #[test]
+    fn metrics_with_since_add_the_edge_hours_rows_to_the_whole_hours() {
+        let (_dir, store) = temp_store();
+        let hour = 1_000 * HOUR_MS;
+        let at = |time_ms: i64, duration_ms: u64| RequestRecord {
+            request_id: "r".into(),
+            time_ms,
+            user_id: "u".into(),
+            command: "chat".into(),
+            model: Some("m".into()),
+            provider: Some("p".into()),
+            duration_ms,
+            ..Default::default()
+        };
+        // Before `since`, in the edge hour after it, and in a whole hour later.
+        store.record_many(&[at(hour + 10, 1), at(hour + 500, 2), at(hour + HOUR_MS + 7, 3)]).unwrap();
+        let count = |since_ms| store.metrics(&MetricsFilter { since_ms, ..Default::default() }).unwrap().total;
+        assert_eq!(count(None).requests, 3);
+        assert_eq!(count(Some(hour + 100)).requests, 2);
+        assert_eq!(count(Some(hour + 100)).duration_ms, Percentiles { p50: 2, p95: 3, max: 3 });
+        assert_eq!(count(Some(hour)).requests, 3);
+        assert_eq!(count(Some(hour + HOUR_MS)).requests, 1);
+        assert_eq!(count(Some(hour + HOUR_MS + 8)).requests, 0);
+    }
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_reported_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("llmgw.db");
+        std::fs::write(&path, vec![b'x'; 8192]).unwrap();
+        let err = Store::open(&path).err().expect("refused");
+        let text = err.to_string();
+        assert!(text.contains("not a valid llmgw database") && text.contains(&*path.to_string_lossy()), "{text}");
+    }
+
+    /// The cost of recording one request on an open store: `cargo test --lib record_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "prints a figure, asserts nothing"]
+    fn record_cost() {
+        let (_dir, store) = temp_store();
+        let record =
+            RequestRecord { request_id: "r".into(), user_id: "u".into(), command: "chat".into(), ..Default::default() };
+        let n = 2000;
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            store.record(&RequestRecord { time_ms: now_ms(), ..record.clone() }).unwrap();
+        }
+        println!(
+            "record: {:.3} ms per request (one autocommit INSERT, WAL)",
+            started.elapsed().as_secs_f64() * 1e3 / n as f64
+        );
+        let started = std::time::Instant::now();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        drop(Store::open(&path).unwrap());
+        let created = started.elapsed();
+        let started = std::time::Instant::now();
+        drop(Store::open(&path).unwrap());
+        println!(
+            "open: {:.3} ms to create, {:.3} ms to open an existing database",
+            created.as_secs_f64() * 1e3,
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}

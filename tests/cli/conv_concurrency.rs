@@ -1,0 +1,128 @@
+//! Many `llmgw` processes on one database, as parallel CI jobs run them: 32 simultaneous `chat --conv` on one
+//! conversation and 32 on different ones all succeed, every turn and every request record is stored, and each
+//! conversation stays well-formed (user and assistant alternate, sequence numbers contiguous from 1).
+//!
+//! The offline `echo` model keeps these about the store, not the network.
+
+use std::process::{Child, Stdio};
+
+use serde_json::Value;
+
+use crate::support::{Sandbox, json_doc};
+
+const N: usize = 32;
+
+fn spawn_chat(sandbox: &Sandbox, conv: &str, prompt: &str) -> Child {
+    sandbox
+        .command()
+        .args(["chat", "-m", "echo", "--conv", conv, prompt])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start llmgw")
+}
+
+fn create(sandbox: &Sandbox) -> String {
+    let out = sandbox.llmgw().args(["conv", "create"]).assert().success().get_output().clone();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn wait_all(children: Vec<(String, Child)>) {
+    for (prompt, child) in children {
+        let out = child.wait_with_output().expect("wait for llmgw");
+        assert!(out.status.success(), "{prompt}: {:?}\nstderr: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{prompt}\n"));
+    }
+}
+
+/// Messages alternate user, assistant with contiguous `seq` from 1, and each reply echoes the prompt before it.
+fn assert_well_formed(sandbox: &Sandbox, id: &str) -> Vec<String> {
+    let conv = json_doc(&sandbox.llmgw().args(["--json", "conv", "show", id]).assert().success().get_output().stdout);
+    let messages = conv["messages"].as_array().unwrap();
+    let mut prompts = Vec::new();
+    for (i, pair) in messages.chunks(2).enumerate() {
+        assert_eq!(pair.len(), 2, "a turn is two messages: {conv}");
+        assert_eq!((pair[0]["role"].as_str(), pair[1]["role"].as_str()), (Some("user"), Some("assistant")), "{conv}");
+        assert_eq!(pair[0]["seq"], Value::from(2 * i + 1), "{conv}");
+        assert_eq!(pair[1]["seq"], Value::from(2 * i + 2), "{conv}");
+        assert_eq!(pair[0]["content"], pair[1]["content"], "the reply follows its own prompt: {conv}");
+        prompts.push(pair[0]["content"].as_str().unwrap().to_string());
+    }
+    prompts
+}
+
+fn recorded_requests(sandbox: &Sandbox) -> Value {
+    json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout)["total"].clone()
+}
+
+#[test]
+fn thirty_two_simultaneous_turns_on_one_conversation_are_all_stored_in_order() {
+    let sandbox = Sandbox::new();
+    let id = create(&sandbox);
+    let children: Vec<(String, Child)> = (0..N)
+        .map(|i| {
+            let prompt = format!("turn number {i}");
+            let child = spawn_chat(&sandbox, &id, &prompt);
+            (prompt, child)
+        })
+        .collect();
+    wait_all(children);
+
+    let mut prompts = assert_well_formed(&sandbox, &id);
+    assert_eq!(prompts.len(), N);
+    prompts.sort();
+    let mut expected: Vec<String> = (0..N).map(|i| format!("turn number {i}")).collect();
+    expected.sort();
+    assert_eq!(prompts, expected);
+    let total = recorded_requests(&sandbox);
+    assert_eq!((total["requests"].as_u64(), total["succeeded"].as_u64()), (Some(N as u64), Some(N as u64)));
+}
+
+#[test]
+fn thirty_two_simultaneous_turns_on_different_conversations_are_all_stored() {
+    let sandbox = Sandbox::new();
+    let ids: Vec<String> = (0..N).map(|_| create(&sandbox)).collect();
+    let children: Vec<(String, Child)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let prompt = format!("hello conversation {i}");
+            let child = spawn_chat(&sandbox, id, &prompt);
+            (prompt, child)
+        })
+        .collect();
+    wait_all(children);
+
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(assert_well_formed(&sandbox, id), [format!("hello conversation {i}")]);
+    }
+    let total = recorded_requests(&sandbox);
+    assert_eq!((total["requests"].as_u64(), total["succeeded"].as_u64()), (Some(N as u64), Some(N as u64)));
+}
+
+#[test]
+fn thirty_two_first_runs_on_a_fresh_database_all_succeed() {
+    // No database yet: every process races to create and migrate it.
+    let sandbox = Sandbox::new();
+    let children: Vec<(String, Child)> = (0..N)
+        .map(|i| {
+            let prompt = format!("fresh {i}");
+            let child = sandbox
+                .command()
+                .args(["chat", "-m", "echo", &prompt])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start llmgw");
+            (prompt, child)
+        })
+        .collect();
+    for (prompt, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{prompt}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{prompt}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(recorded_requests(&sandbox)["requests"], N as u64);
+}

@@ -1,0 +1,135 @@
+//! `metrics` through the real binary: every chat/stream request is recorded, success and failure alike, priced from
+//! the catalogue, and summed per model with the documented JSON shape; filters; `--no-log`.
+
+use serde_json::{Value, json};
+
+use crate::support::bedrock::{BedrockServer, Reply, anthropic_message, anthropic_stream};
+use crate::support::{Sandbox, json_doc};
+
+const CLAUDE: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+fn metrics(sandbox: &Sandbox, args: &[&str]) -> Value {
+    json_doc(&sandbox.llmgw().args(["--json", "metrics"]).args(args).assert().success().get_output().stdout)
+}
+
+fn rows(sandbox: &Sandbox) -> Vec<Value> {
+    let conn = rusqlite::Connection::open(sandbox.data_home().join("llmgw/llmgw.db")).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT command, user_id, provider, vendor, model, ok, error_code, input_tokens, output_tokens, ttft_ms,
+                    tokens_per_second, cost_usd, conversation_id, request_id FROM requests ORDER BY id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok(json!({
+            "command": r.get::<_, String>(0)?, "user": r.get::<_, String>(1)?, "provider": r.get::<_, Option<String>>(2)?,
+            "vendor": r.get::<_, Option<String>>(3)?, "model": r.get::<_, Option<String>>(4)?, "ok": r.get::<_, bool>(5)?,
+            "error_code": r.get::<_, Option<String>>(6)?, "input": r.get::<_, i64>(7)?, "output": r.get::<_, i64>(8)?,
+            "ttft_ms": r.get::<_, Option<i64>>(9)?, "tps": r.get::<_, Option<f64>>(10)?,
+            "cost": r.get::<_, Option<f64>>(11)?, "conversation_id": r.get::<_, Option<String>>(12)?,
+            "request_id": r.get::<_, String>(13)?,
+        }))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn successes_and_failures_are_recorded_and_priced_from_the_catalogue() {
+    let server = BedrockServer::start();
+    let sandbox = Sandbox::bedrock(&server).env("LLMGW_USER", "ci");
+    server.push(Reply::Json(anthropic_message("ok", 1_000, 2_000, "end_turn")));
+    let out = sandbox.llmgw().args(["chat", "--json", "-m", "claude", "hi"]).assert().success();
+    let request_id = json_doc(&out.get_output().stdout)["request_id"].as_str().unwrap().to_string();
+    server.push(Reply::error(424, "ModelErrorException", "The model failed to process the request."));
+    sandbox.llmgw().args(["chat", "-m", "claude", "hi"]).assert().code(7);
+    server.push(Reply::Stream(anthropic_stream(&["a", "b"], 100, 200, "end_turn")));
+    sandbox.llmgw().args(["stream", "-m", "claude", "hi"]).assert().success();
+    sandbox.llmgw().args(["chat", "-m", "echo", "two words"]).assert().success();
+    sandbox.llmgw().args(["chat", "-m", "no-such-model", "hi"]).assert().code(3);
+
+    let doc = metrics(&sandbox, &[]);
+    let total = &doc["total"];
+    assert_eq!(total["requests"], 5);
+    assert_eq!(total["succeeded"], 3);
+    assert_eq!(total["failed"], 2);
+    assert_eq!(total["success_rate"], 0.6);
+    assert_eq!(total["input_tokens"], 1_100 + 2);
+    assert_eq!(total["output_tokens"], 2_200 + 2);
+    // 1,100 input at $3.30/M + 2,200 output at $16.50/M.
+    assert_eq!(total["cost_usd"], 0.03993);
+    for field in ["p50", "p95", "max"] {
+        assert!(total["duration_ms"][field].is_u64(), "{total}");
+    }
+    let claude = doc["by_model"].as_array().unwrap().iter().find(|m| m["model"] == CLAUDE).expect("claude row");
+    assert_eq!((claude["provider"].as_str(), claude["vendor"].as_str()), (Some("bedrock"), Some("anthropic")));
+    assert_eq!((claude["requests"].as_u64(), claude["failed"].as_u64()), (Some(3), Some(1)));
+
+    let rows = rows(&sandbox);
+    assert_eq!(rows[0]["request_id"], request_id.as_str(), "the record carries the printed request id");
+    assert_eq!((rows[0]["command"].as_str(), rows[0]["user"].as_str()), (Some("chat"), Some("ci")));
+    assert_eq!((rows[1]["ok"].as_bool(), rows[1]["error_code"].as_str()), (Some(false), Some("provider")));
+    assert_eq!(rows[2]["command"], "stream");
+    assert!(rows[2]["ttft_ms"].is_i64(), "time to first token of a stream: {}", rows[2]);
+    assert!(rows[0]["ttft_ms"].is_null());
+    assert_eq!(
+        (rows[4]["model"].as_str(), rows[4]["error_code"].as_str()),
+        (Some("no-such-model"), Some("model_not_found"))
+    );
+}
+
+#[test]
+fn filters_by_model_alias_user_provider_and_time() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "--user", "ann", "one"]).assert().success();
+    sandbox.llmgw().args(["chat", "-m", "echo", "--user", "bob", "two"]).assert().success();
+    sandbox.llmgw().args(["chat", "-m", "claude", "--user", "bob", "three"]).assert().code(5);
+
+    assert_eq!(metrics(&sandbox, &[])["total"]["requests"], 3);
+    assert_eq!(metrics(&sandbox, &["--user", "bob"])["total"]["requests"], 2);
+    assert_eq!(metrics(&sandbox, &["--model", "claude"])["total"]["requests"], 1);
+    assert_eq!(metrics(&sandbox, &["--model", "claude"])["by_model"][0]["model"], CLAUDE);
+    assert_eq!(metrics(&sandbox, &["--provider", "local"])["total"]["requests"], 2);
+    assert_eq!(metrics(&sandbox, &["--since", "1h"])["total"]["requests"], 3);
+    let none = metrics(&sandbox, &["--since", "2999-01-01T00:00:00Z"]);
+    assert_eq!(
+        none,
+        json!({
+            "total": {"requests": 0, "succeeded": 0, "failed": 0, "success_rate": 0.0, "input_tokens": 0,
+                      "output_tokens": 0, "cost_usd": 0.0, "duration_ms": {"p50": 0, "p95": 0, "max": 0}},
+            "by_model": []
+        })
+    );
+    sandbox.llmgw().args(["metrics", "--since", "last tuesday"]).assert().code(2);
+}
+
+#[test]
+fn no_log_requests_are_not_recorded() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success();
+    sandbox.llmgw().args(["chat", "--no-log", "-m", "echo", "hi"]).assert().success();
+    let id = String::from_utf8(sandbox.llmgw().args(["conv", "create"]).assert().success().get_output().stdout.clone())
+        .unwrap();
+    // With --conv the turn is still stored: --no-log is about the request record only.
+    sandbox.llmgw().args(["stream", "--no-log", "-m", "echo", "--conv", id.trim(), "hi"]).assert().success();
+    assert_eq!(metrics(&sandbox, &[])["total"]["requests"], 1);
+    // LLMGW_NO_LOG makes it the default; a false value does not.
+    sandbox.llmgw().env("LLMGW_NO_LOG", "1").args(["chat", "-m", "echo", "hi"]).assert().success();
+    assert_eq!(metrics(&sandbox, &[])["total"]["requests"], 1);
+    sandbox.llmgw().env("LLMGW_NO_LOG", "false").args(["chat", "-m", "echo", "hi"]).assert().success();
+    assert_eq!(metrics(&sandbox, &[])["total"]["requests"], 2);
+}
+
+#[test]
+fn the_human_table_has_a_row_per_model_and_a_total() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success();
+    let out = sandbox.llmgw().args(["metrics"]).assert().success().get_output().clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].contains("REQUESTS") && lines[0].contains("P95 MS") && lines[0].contains("COST USD"), "{text}");
+    assert!(lines[1].trim_start().starts_with("echo") && lines[1].contains("100.0%"), "{text}");
+    assert!(lines[2].trim_start().starts_with("total"), "{text}");
+}

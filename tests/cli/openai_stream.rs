@@ -1,0 +1,145 @@
+//! `stream` on OpenAI and Azure through the real binary: SSE `data:` chunks become text on stdout or NDJSON deltas,
+//! usage comes from the `include_usage` chunk (or is estimated and flagged), comment lines are skipped, and a stream
+//! that stops before `data: [DONE]`, drops, or goes silent is a failure with exit 7, never a silent success.
+
+use serde_json::{Value, json};
+use std::time::Duration;
+
+use crate::support::json_lines;
+use crate::support::openai::{
+    AZURE_KEY, Event, OPENAI_KEY, OpenAiServer, Reply, azure_sandbox, delta, done, openai_sandbox, stream,
+};
+
+/// The delta texts and the final event of `stream --json`.
+fn deltas_and_end(stdout: &[u8]) -> (Vec<String>, Value) {
+    let mut events = json_lines(stdout);
+    let end = events.pop().expect("at least one event");
+    let deltas = events
+        .iter()
+        .map(|e| {
+            assert_eq!(e["type"], "delta", "only deltas before the last event: {e}");
+            e["text"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    (deltas, end)
+}
+
+#[test]
+fn gpt_stream_prints_the_pieces_and_asks_for_usage() {
+    let server = OpenAiServer::start();
+    server.push(Reply::Sse(stream(&["Hel", "lo", " there"], Some((9, 3)), "stop")));
+
+    let out =
+        openai_sandbox(&server).llmgw().args(["stream", "-m", "gpt-4o", "-s", "be brief", "hi"]).assert().success();
+    assert_eq!(String::from_utf8_lossy(&out.get_output().stdout), "Hello there\n");
+    assert!(!String::from_utf8_lossy(&out.get_output().stderr).contains(OPENAI_KEY));
+
+    let request = server.only_request();
+    assert_eq!(request.path, "/v1/chat/completions");
+    assert_eq!(
+        request.body,
+        json!({
+            "model": "gpt-4o",
+            "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
+            "max_tokens": 1024,
+            "stream": true,
+            "stream_options": {"include_usage": true},
+        })
+    );
+}
+
+#[test]
+fn stream_json_has_deltas_then_done_with_the_reported_usage() {
+    let server = OpenAiServer::start();
+    server.push(Reply::Sse(stream(&["A", "B"], Some((12, 2)), "length")));
+
+    let out = openai_sandbox(&server).llmgw().args(["--json", "stream", "-m", "gpt-mini", "hi"]).assert().success();
+    let (deltas, end) = deltas_and_end(&out.get_output().stdout);
+    assert_eq!(deltas.concat(), "AB");
+    assert_eq!(end["type"], "done");
+    assert_eq!(end["model"], "gpt-5-mini");
+    assert_eq!(end["provider"], "openai");
+    assert_eq!(end["stop_reason"], "max_tokens");
+    assert_eq!(end["usage"], json!({"input_tokens": 12, "output_tokens": 2}));
+    assert!(end["time_to_first_token_ms"].is_u64(), "{end}");
+}
+
+#[test]
+fn comment_lines_are_skipped_and_a_stream_without_usage_is_estimated_and_flagged() {
+    let server = OpenAiServer::start();
+    let mut events = vec![Event::Raw(": ping\n\n".into()), delta("one two")];
+    events.push(Event::Raw(": keep-alive\n\n".into()));
+    events.push(delta(" three"));
+    events.push(Event::Data(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})));
+    events.push(done());
+    server.push(Reply::Sse(events));
+
+    let out = openai_sandbox(&server).llmgw().args(["--json", "stream", "-m", "gpt-4o", "a b"]).assert().success();
+    let (deltas, end) = deltas_and_end(&out.get_output().stdout);
+    assert_eq!(deltas.concat(), "one two three");
+    assert_eq!(end["stop_reason"], "end_turn");
+    assert_eq!(end["usage"], json!({"input_tokens": 2, "output_tokens": 3, "estimated": true}));
+}
+
+#[test]
+fn azure_stream_goes_to_the_deployment() {
+    let server = OpenAiServer::start();
+    server.push(Reply::Sse(stream(&["Sa", "lut"], Some((4, 2)), "stop")));
+    azure_sandbox(&server).llmgw().args(["stream", "-m", "azure-gpt-mini", "hi"]).assert().success().stdout("Salut\n");
+    let request = server.only_request();
+    assert_eq!(request.path, "/openai/deployments/gpt-4.1-mini/chat/completions");
+    assert_eq!(request.header("api-key"), Some(AZURE_KEY));
+    assert_eq!(request.body["stream_options"], json!({"include_usage": true}));
+}
+
+#[test]
+fn a_stream_that_ends_without_done_exits_7_after_printing_what_came() {
+    let server = OpenAiServer::start();
+    let mut events = stream(&["partial"], None, "stop");
+    events.pop(); // no [DONE]
+    server.push(Reply::Sse(events));
+
+    let out = openai_sandbox(&server).llmgw().args(["--json", "stream", "-m", "gpt-4o", "hi"]).assert().code(7);
+    let (deltas, end) = deltas_and_end(&out.get_output().stdout);
+    assert_eq!(deltas, ["partial"]);
+    assert_eq!(end["type"], "error");
+    assert_eq!(end["error"]["code"], "provider");
+    assert!(end["error"]["message"].as_str().unwrap().contains("[DONE]"), "{end}");
+}
+
+#[test]
+fn a_dropped_stream_exits_7() {
+    let server = OpenAiServer::start();
+    server.push(Reply::Sse(vec![delta("cut"), Event::Drop]));
+    let out = openai_sandbox(&server).llmgw().args(["stream", "-m", "gpt-4o", "hi"]).assert().code(7);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("cut"));
+}
+
+#[test]
+fn a_server_that_keeps_the_stream_open_and_silent_times_out_with_exit_7() {
+    let server = OpenAiServer::start();
+    server.push(Reply::Sse(vec![delta("waiting"), Event::Hang]));
+    let started = std::time::Instant::now();
+    let out = openai_sandbox(&server).llmgw().args(["stream", "--timeout", "1", "-m", "gpt-4o", "hi"]).assert().code(7);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("timed out"), "{:?}", out.get_output());
+}
+
+#[test]
+fn an_error_event_inside_the_stream_exits_7_with_its_message() {
+    let server = OpenAiServer::start();
+    server
+        .push(Reply::Sse(vec![delta("x"), Event::Data(json!({"error": {"message": "model overloaded mid-stream"}}))]));
+    let out = openai_sandbox(&server).llmgw().args(["stream", "-m", "gpt-4o", "hi"]).assert().code(7);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("model overloaded mid-stream"));
+}
+
+#[test]
+fn a_server_that_ignores_stream_true_and_sends_json_is_printed_whole() {
+    let server = OpenAiServer::start();
+    server.push(Reply::Json(crate::support::openai::completion("gpt-4o", "whole reply", 3, 2, "stop")));
+    let out = openai_sandbox(&server).llmgw().args(["--json", "stream", "-m", "gpt-4o", "hi"]).assert().success();
+    let (deltas, end) = deltas_and_end(&out.get_output().stdout);
+    assert_eq!(deltas, ["whole reply"]);
+    assert_eq!(end["usage"], json!({"input_tokens": 3, "output_tokens": 2}));
+}
