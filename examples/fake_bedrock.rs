@@ -6,7 +6,9 @@
 //!
 //! Prints its URL on the first line of stdout, then answers every request, forever, without a script:
 //! `invoke` and `converse` with a fixed message of N tokens, `invoke-with-response-stream` with the vendor's
-//! stream of N one-token chunks (`" WORD"`) plus its end frames, and `converse-stream` likewise. Point llmgw at it
+//! stream of N one-token chunks (`" WORD"`) plus its end frames, and `converse-stream` likewise. The vendor's format
+//! follows the model id in the path (Meta Llama for `meta.` ids, Anthropic otherwise) unless `--vendor` forces one.
+//! Point llmgw at it
 //! with `AWS_ENDPOINT_URL_BEDROCK_RUNTIME=<url>` and any static credentials; signatures are not checked, so `curl`
 //! can read the same stream for comparison.
 //!
@@ -38,7 +40,8 @@ enum Vendor {
 struct Options {
     port: u16,
     tokens: u64,
-    vendor: Vendor,
+    /// Forced by --vendor; otherwise chosen per request from the model id.
+    vendor: Option<Vendor>,
     word: String,
 }
 
@@ -75,7 +78,7 @@ fn main() -> ExitCode {
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options { port: 0, tokens: 20, vendor: Vendor::Anthropic, word: "word".to_owned() };
+    let mut options = Options { port: 0, tokens: 20, vendor: None, word: "word".to_owned() };
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
             println!("{USAGE}");
@@ -88,8 +91,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--tokens" => options.tokens = number("--tokens")?,
             "--vendor" => {
                 options.vendor = match value.as_str() {
-                    "anthropic" => Vendor::Anthropic,
-                    "meta" => Vendor::Meta,
+                    "anthropic" => Some(Vendor::Anthropic),
+                    "meta" => Some(Vendor::Meta),
                     other => return Err(format!("unknown vendor {other:?} (anthropic or meta)")),
                 }
             }
@@ -103,15 +106,18 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
 fn reply(options: &Arc<Options>, request: &Recorded) -> Reply {
     let text = format!(" {}", options.word).repeat(options.tokens as usize);
     let tokens = options.tokens;
+    // The body format follows the model id (`meta.` / `us.meta.` ids get Llama's), unless --vendor forces one.
+    let vendor =
+        options.vendor.unwrap_or(if request.model_id.contains("meta.") { Vendor::Meta } else { Vendor::Anthropic });
     match request.operation.as_str() {
-        "invoke" => Reply::Json(match options.vendor {
+        "invoke" => Reply::Json(match vendor {
             Vendor::Anthropic => bedrock::anthropic_message(&text, INPUT_TOKENS, tokens, "end_turn"),
             Vendor::Meta => bedrock::llama_generation(&text, INPUT_TOKENS, tokens, "stop"),
         }),
         "converse" => Reply::Json(bedrock::converse_output(&text, INPUT_TOKENS, tokens)),
         "invoke-with-response-stream" => {
             let options = Arc::clone(options);
-            Reply::Generate(Box::new(move |sink| match options.vendor {
+            Reply::Generate(Box::new(move |sink| match vendor {
                 Vendor::Anthropic => anthropic_stream(sink, &options),
                 Vendor::Meta => llama_stream(sink, &options),
             }))
