@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks for llmgw. Prints figures; asserts nothing. Everything talks to a local Bedrock server on 127.0.0.1.
+# Benchmarks for llmgw. Prints figures; asserts nothing. Everything talks to local servers on 127.0.0.1
+# (examples/fake_bedrock for Bedrock, examples/fake_openai for OpenAI).
 #
 #   bench/run.sh            all of it (a few minutes on 2 cores, after the release build)
 #   TOKENS=100000 bench/run.sh   a shorter stream
@@ -13,9 +14,10 @@ TOKENS=${TOKENS:-1000000}
 RUNS=${RUNS:-5}
 
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is required (apt-get install hyperfine)" >&2; exit 2; }
-cargo build --release --quiet --bin llmgw --example fake_bedrock --example sdk_stream_floor
+cargo build --release --quiet --bin llmgw --example fake_bedrock --example fake_openai --example sdk_stream_floor
 BIN=$PWD/target/release/llmgw
 SERVER=$PWD/target/release/examples/fake_bedrock
+OPENAI_SERVER=$PWD/target/release/examples/fake_openai
 FLOOR=$PWD/target/release/examples/sdk_stream_floor
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
@@ -24,6 +26,12 @@ start_server() { # $1 = tokens, $2 = vendor; sets $url (not in a subshell, so th
   "$SERVER" --port 0 --tokens "$1" --vendor "$2" >"$work/url.$1.$2" &
   for _ in $(seq 100); do [ -s "$work/url.$1.$2" ] && break; sleep 0.05; done
   url=$(head -n1 "$work/url.$1.$2")
+}
+
+start_openai() { # $1 = tokens; sets $url like start_server
+  "$OPENAI_SERVER" --port 0 --tokens "$1" >"$work/url.$1.openai" &
+  for _ in $(seq 100); do [ -s "$work/url.$1.openai" ] && break; sleep 0.05; done
+  url=$(head -n1 "$work/url.$1.openai")
 }
 
 export HOME=$work/home AWS_ACCESS_KEY_ID=AKIDBENCHBENCH AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
@@ -78,3 +86,35 @@ for vendor in anthropic meta; do
       v, l, n / l, lm / 1024, c, b / c / 1e6, cm / 1024, f
     printf "%s: llmgw runs at %.0f%% of the raw rate and %.0f%% of the SDK-only rate\n", v, 100 * c / l, 100 * f / l }'
 done
+
+echo
+echo "== OpenAI chat round trip against the local OpenAI server: llmgw vs curl"
+start_openai 20
+export OPENAI_BASE_URL=$url/v1 OPENAI_API_KEY=sk-bench NO_PROXY=127.0.0.1,localhost
+printf '%s' '{"model":"gpt-4o","messages":[{"role":"user","content":"hello"}],"max_tokens":1024}' >"$work/openai.json"
+hyperfine -N --warmup 10 --runs 100 \
+  "$BIN chat -m 4o hello" \
+  "curl -s -H content-type:application/json -H 'authorization: Bearer sk-bench' --data-binary @$work/openai.json $url/v1/chat/completions" \
+  2>&1 | grep -E "Time|±|^Benchmark|faster" || true
+
+echo
+echo "== OpenAI stream of $TOKENS tokens to /dev/null: llmgw vs curl reading the raw SSE stream"
+start_openai "$TOKENS"
+printf '%s' '{"model":"gpt-4o","messages":[{"role":"user","content":"hello"}],"max_tokens":1024,"stream":true,"stream_options":{"include_usage":true}}' \
+  >"$work/openai-stream.json"
+raw_bytes=$(curl -s -H content-type:application/json --data-binary @"$work/openai-stream.json" \
+  "$url/v1/chat/completions" | wc -c)
+rm -f "$work/llmgw.openai" "$work/curl.openai"
+for i in $(seq "$RUNS"); do
+  /usr/bin/time -f "%e %M" -o "$work/t" env OPENAI_BASE_URL="$url/v1" "$BIN" stream -m 4o hello >/dev/null
+  cat "$work/t" >>"$work/llmgw.openai"
+  /usr/bin/time -f "%e %M" -o "$work/t" curl -s -N -H content-type:application/json \
+    --data-binary @"$work/openai-stream.json" "$url/v1/chat/completions" -o /dev/null
+  cat "$work/t" >>"$work/curl.openai"
+done
+l=$(awk '{print $1}' "$work/llmgw.openai" | sort -n | head -n1); lm=$(awk '{print $2}' "$work/llmgw.openai" | sort -n | tail -n1)
+c=$(awk '{print $1}' "$work/curl.openai" | sort -n | head -n1); cm=$(awk '{print $2}' "$work/curl.openai" | sort -n | tail -n1)
+awk -v l="$l" -v c="$c" -v lm="$lm" -v cm="$cm" -v n="$TOKENS" -v b="$raw_bytes" 'BEGIN {
+  printf "openai: llmgw %.2f s (%.0f tokens/s, peak RSS %d MB); curl raw read %.2f s (%.0f MB/s, peak %d MB)\n",
+    l, n / l, lm / 1024, c, b / c / 1e6, cm / 1024
+  printf "openai: llmgw runs at %.0f%% of the raw rate\n", 100 * c / l }'

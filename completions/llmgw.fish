@@ -31,7 +31,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_needs_command" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_needs_command" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_needs_command" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_needs_command" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_needs_command" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_needs_command" -s V -l version -d 'Print version'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "chat" -d 'Send a prompt and print the whole reply'
@@ -41,10 +41,10 @@ complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "conv" -d 'Create, list,
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s p -l provider -d 'Only consider models of this provider' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s s -l system -d 'System prompt (with --conv: replaces the conversation\'s own for this request only)' -r
-complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l conv -d 'Continue this stored conversation (id, or name among the user\'s conversations)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l conv -d 'Continue this stored conversation (id, or name among the user\'s conversations)' -r -f -a "(__llmgw_candidates conversations)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l user -d 'Who is asking, for the request record and conversation names [default: $LLMGW_USER, else the login name]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l max-tokens -d 'Most tokens to generate [default: the catalogue\'s, capped by config/system maxTokens]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
@@ -59,12 +59,12 @@ never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l no-log -d 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s h -l help -d 'Print help'
-complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s p -l provider -d 'Only consider models of this provider' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s s -l system -d 'System prompt (with --conv: replaces the conversation\'s own for this request only)' -r
-complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l conv -d 'Continue this stored conversation (id, or name among the user\'s conversations)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l conv -d 'Continue this stored conversation (id, or name among the user\'s conversations)' -r -f -a "(__llmgw_candidates conversations)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l user -d 'Who is asking, for the request record and conversation names [default: $LLMGW_USER, else the login name]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l max-tokens -d 'Most tokens to generate [default: the catalogue\'s, capped by config/system maxTokens]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
@@ -79,7 +79,7 @@ never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l no-log -d 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
@@ -88,7 +88,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -f -a "list" -d 'List the models of the active catalogue'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and not __fish_seen_subcommand_from list status help" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
@@ -105,7 +105,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
@@ -114,7 +114,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the models of the active catalogue'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
@@ -126,7 +126,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Start a conversation and print its id'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List conversations, most recently updated first'
@@ -144,7 +144,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l user -d 'Whose conversations [default: $LLMGW_USER, else the login name]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l limit -d 'At most this many' -r
@@ -156,7 +156,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -l user -d 'Whose conversations [default: $LLMGW_USER, else the login name]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
@@ -166,7 +166,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l user -d 'Whose conversations [default: $LLMGW_USER, else the login name]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l older-than -d 'Delete the user\'s conversations not updated for this long (30d, 12h, 2w)' -r
@@ -177,7 +177,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from help" -f -a "create" -d 'Start a conversation and print its id'
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from help" -f -a "list" -d 'List conversations, most recently updated first'
@@ -186,7 +186,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcom
 complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l since -d 'Only requests since this long ago (24h, 7d, 90m) or this time (RFC 3339, or a date) [default: all]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l user -d 'Only this user\'s requests [default: every user\'s]' -r
-complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s m -l model -d 'Only this model (id, alias or provider/modelId)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s m -l model -d 'Only this model (id, alias or provider/modelId)' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s p -l provider -d 'Only this provider\'s requests' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
@@ -195,7 +195,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
@@ -204,7 +204,7 @@ always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s q -l quiet -d 'Print nothing but the answer (and errors)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which config root, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
@@ -219,3 +219,25 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcom
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "list" -d 'List conversations, most recently updated first'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "show" -d 'Print a conversation\'s turns'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "delete" -d 'Delete a conversation and its messages, or prune old ones'
+
+# Added by llmgw to the script clap_complete generates: model ids, aliases and conversations come from
+# `llmgw __complete`, with the --config, --db and --user of the line being completed.
+function __llmgw_candidates
+    set -l tokens (commandline -opc)
+    set -l pass
+    set -l count (count $tokens)
+    for i in (seq 2 $count)
+        switch $tokens[$i]
+            case --config --db --user
+                if test $i -lt $count
+                    set pass $pass $tokens[$i] $tokens[(math $i + 1)]
+                end
+            case '--config=*' '--db=*' '--user=*'
+                set pass $pass $tokens[$i]
+        end
+    end
+    llmgw __complete $argv[1] $pass 2>/dev/null
+end
+
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -f -a "(__llmgw_candidates models)"
+complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcommand_from show delete" -f -a "(__llmgw_candidates conversations)"

@@ -17,9 +17,34 @@ Examples:
   llmgw conv show trip
   llmgw conv delete --older-than 30d";
 
+const CREATE_EXAMPLES: &str = "\
+Examples:
+  id=$(llmgw conv create --title \"Trip planning\") && llmgw chat --conv \"$id\" -m claude \"Three days in Lisbon?\"
+  llmgw conv create --name trip --system \"Be brief\" && llmgw chat --conv trip -m claude \"And in Porto?\"
+  llmgw conv create --json --user ci --name nightly | jq -r .conversation_id";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  llmgw conv list
+  llmgw conv list --search \"lisbon budget\" --limit 5
+  llmgw conv list --json | jq -r '.[] | select(.message_count == 0) | .conversation_id'";
+
+const SHOW_EXAMPLES: &str = "\
+Examples:
+  llmgw conv show trip
+  llmgw conv show --json trip | jq -r '.messages[-1].content'    # the last reply
+  llmgw conv show --user ci nightly";
+
+const DELETE_EXAMPLES: &str = "\
+Examples:
+  llmgw conv delete trip
+  llmgw conv delete --older-than 30d                      # prune, e.g. from a cron job
+  llmgw conv list --json | jq -r '.[].conversation_id' | xargs -n1 llmgw conv delete";
+
 #[derive(Debug, Subcommand)]
 pub enum ConvCommand {
     /// Start a conversation and print its id
+    #[command(after_help = CREATE_EXAMPLES)]
     Create {
         #[command(flatten)]
         user: UserArg,
@@ -34,6 +59,7 @@ pub enum ConvCommand {
         system: Option<String>,
     },
     /// List conversations, most recently updated first
+    #[command(after_help = LIST_EXAMPLES)]
     List {
         #[command(flatten)]
         user: UserArg,
@@ -45,6 +71,7 @@ pub enum ConvCommand {
         search: Option<String>,
     },
     /// Print a conversation's turns
+    #[command(after_help = SHOW_EXAMPLES)]
     Show {
         #[command(flatten)]
         user: UserArg,
@@ -53,6 +80,7 @@ pub enum ConvCommand {
         conv: String,
     },
     /// Delete a conversation and its messages, or prune old ones
+    #[command(after_help = DELETE_EXAMPLES)]
     Delete {
         #[command(flatten)]
         user: UserArg,

@@ -7,6 +7,14 @@ use super::Cli;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
+pub const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  llmgw completions bash > ~/.local/share/bash-completion/completions/llmgw
+  llmgw completions zsh > ~/.zfunc/_llmgw        # with fpath+=(~/.zfunc) before compinit in ~/.zshrc
+  llmgw completions fish > ~/.config/fish/completions/llmgw.fish
+  llmgw chat -m <TAB>                           # model ids and aliases of the active catalogue (bash, zsh, fish)
+  llmgw conv show <TAB>                         # ids and names of your conversations";
+
 const EXIT_STATUS: &[(&str, &str)] = &[
     ("0", "success (also when the reader of the output, such as head, closes the pipe early)"),
     ("1", "internal error (a bug)"),
@@ -148,11 +156,97 @@ pub fn completion_scripts() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The static script clap_complete generates, plus (bash, zsh, fish) the hooks that ask `llmgw __complete` for model
+/// ids, aliases and conversations. Elvish and PowerShell get the static script alone.
 pub fn completion_script(shell: Shell) -> String {
-    let mut cmd = Cli::command();
+    let mut cmd = completion_command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "llmgw", &mut out);
-    String::from_utf8(out).expect("clap_complete writes UTF-8")
+    let script = String::from_utf8(out).expect("clap_complete writes UTF-8");
+    match shell {
+        Shell::Bash => bash_hook(&script),
+        Shell::Zsh => zsh_hook(&script),
+        Shell::Fish => fish_hook(&script),
+        _ => script,
+    }
+}
+
+/// The command line the scripts complete: [`Cli`] without its hidden commands, which clap_complete would offer.
+fn completion_command() -> clap::Command {
+    let full = Cli::command();
+    let mut cmd = clap::Command::new("llmgw").version(env!("CARGO_PKG_VERSION"));
+    if let Some(about) = full.get_about() {
+        cmd = cmd.about(about.clone());
+    }
+    cmd.args(full.get_arguments().cloned()).subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned())
+}
+
+/// Where the generated script registers itself: the hook goes in before it and takes over the registration.
+const BASH_REGISTRATION: &str = "if [[ \"${BASH_VERSINFO[0]}\" -eq 4";
+
+fn bash_hook(script: &str) -> String {
+    let hook = include_str!("hooks/hook.bash").replace("@VALUE_OPTIONS@", &value_options().join("|"));
+    let at = script.rfind(BASH_REGISTRATION).unwrap_or(script.len());
+    let (body, registration) = script.split_at(at);
+    let registration = if registration.is_empty() {
+        "complete -F _llmgw_dynamic -o bashdefault -o default llmgw\n".to_string()
+    } else {
+        registration.replace("complete -F _llmgw ", "complete -F _llmgw_dynamic ")
+    };
+    format!("{body}{}{registration}", hook.trim_start_matches('\n'))
+}
+
+/// Every flag of every command that takes a value (`-m`, `--model`, `--db`, ...), so that the bash hook can tell a
+/// flag's value from a positional argument.
+fn value_options() -> Vec<String> {
+    fn collect(cmd: &clap::Command, into: &mut std::collections::BTreeSet<String>) {
+        for arg in cmd.get_arguments().filter(|a| !a.is_positional() && a.get_action().takes_values()) {
+            into.extend(arg.get_short().map(|s| format!("-{s}")));
+            into.extend(arg.get_long().map(|l| format!("--{l}")));
+        }
+        for sub in cmd.get_subcommands() {
+            collect(sub, into);
+        }
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut options = std::collections::BTreeSet::new();
+    collect(&cmd, &mut options);
+    options.into_iter().collect()
+}
+
+/// Where the generated script calls or registers `_llmgw`: the helper functions must be defined before it.
+const ZSH_REGISTRATION: &str = "if [ \"$funcstack[1]\" = \"_llmgw\" ]; then";
+
+fn zsh_hook(script: &str) -> String {
+    let mut text = String::with_capacity(script.len() + 2048);
+    for line in script.split_inclusive('\n') {
+        let models = line.contains(":MODEL:_default'") || line.contains("'::model -- Model id");
+        let conversations = line.contains(":ID|NAME:_default'") || line.contains(":conv -- Conversation id");
+        match (models, conversations) {
+            (true, _) => text.push_str(&line.replacen(":_default'", ":_llmgw_models'", 1)),
+            (_, true) => text.push_str(&line.replacen(":_default'", ":_llmgw_conversations'", 1)),
+            _ => text.push_str(line),
+        }
+    }
+    let at = text.rfind(ZSH_REGISTRATION).unwrap_or(text.len());
+    text.insert_str(at, include_str!("hooks/hook.zsh").trim_start_matches('\n'));
+    text
+}
+
+fn fish_hook(script: &str) -> String {
+    let mut text = String::with_capacity(script.len() + 2048);
+    for line in script.lines() {
+        text.push_str(line);
+        if line.contains(" -l model ") && line.ends_with(" -r") {
+            text.push_str(" -f -a \"(__llmgw_candidates models)\"");
+        } else if line.contains(" -l conv ") && line.ends_with(" -r") {
+            text.push_str(" -f -a \"(__llmgw_candidates conversations)\"");
+        }
+        text.push('\n');
+    }
+    text.push_str(include_str!("hooks/hook.fish"));
+    text
 }
 
 fn completion_file_name(shell: Shell) -> String {
@@ -221,9 +315,34 @@ mod tests {
         for var in ["LLMGW_CONFIG_DIR", "LLMGW_MODEL", "AWS_BEARER_TOKEN_BEDROCK", "NO_COLOR"] {
             assert!(top.contains(&var.replace('-', "\\-")), "{var}");
         }
-        for page in ["llmgw-chat.1", "llmgw-stream.1", "llmgw-models-list.1", "llmgw-models-status.1"] {
+        for page in pages.iter().map(|(n, _)| n.as_str()).filter(|n| *n != "llmgw.1") {
             let (_, text) = pages.iter().find(|(n, _)| n == page).unwrap_or_else(|| panic!("{page} generated"));
             assert!(text.contains(".SH EXAMPLES"), "{page} has examples");
+        }
+    }
+
+    /// The hooks find their places in clap_complete's output; a new clap_complete that changes it fails here.
+    #[test]
+    fn dynamic_completion_hooks_are_in_place() {
+        let bash = completion_script(Shell::Bash);
+        assert!(bash.contains("_llmgw_dynamic() {") && bash.contains("complete -F _llmgw_dynamic -o nosort"));
+        assert!(!bash.contains("complete -F _llmgw "), "the generated function is no longer registered itself");
+        assert!(bash.contains("|--conv|") && bash.contains("|--model|") && bash.contains("|-m|"), "value options");
+
+        let zsh = completion_script(Shell::Zsh);
+        assert_eq!(zsh.matches(":MODEL:_llmgw_models'").count(), 6, "-m and --model of chat, stream, metrics");
+        assert_eq!(zsh.matches("::model -- Model id, alias or provider/modelId:_llmgw_models'").count(), 1);
+        assert_eq!(zsh.matches(":_llmgw_conversations'").count(), 4, "--conv of chat and stream, conv show|delete");
+        assert!(zsh.find("_llmgw_models() {") < zsh.find(ZSH_REGISTRATION), "helpers defined before use");
+
+        let fish = completion_script(Shell::Fish);
+        assert_eq!(fish.matches("-l model -d").count(), fish.matches("(__llmgw_candidates models)\"").count() - 1);
+        assert_eq!(fish.matches("-l conv -d").count(), 2);
+        assert_eq!(fish.matches("(__llmgw_candidates conversations)\"").count(), 3);
+
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
+            let script = completion_script(shell);
+            assert!(!script.contains("Candidates for the completion scripts"), "{shell}: __complete is not offered");
         }
     }
 

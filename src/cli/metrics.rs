@@ -13,7 +13,8 @@ Examples:
   llmgw metrics                                 # every recorded request
   llmgw metrics --since 24h --model claude
   llmgw metrics --since 2026-01-01T00:00:00Z --user ci
-  llmgw metrics --json --since 7d | jq .total.cost_usd";
+  llmgw metrics --json --since 7d | jq .total.cost_usd
+  llmgw metrics --json --since 24h --user ci | jq -e '.total.success_rate >= 0.95'   # CI gate";
 
 #[derive(Debug, Args)]
 pub struct MetricsArgs {

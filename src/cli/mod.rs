@@ -5,6 +5,7 @@
 //! renders them once (human text on stderr, or the JSON error document on stdout) and returns the exit code.
 
 mod chat;
+mod complete;
 mod conv;
 pub mod docs;
 mod metrics;
@@ -27,9 +28,16 @@ Examples:
   llmgw models list --status ready
   id=$(llmgw conv create --title \"Trip\") && llmgw chat --conv \"$id\" -m echo \"hello\"
   llmgw metrics --since 7d
+  LLMGW_MODEL=echo ./my-llm-script.sh             # CI: run your scripts offline, at no cost
 
 Exit codes: 0 ok, 1 internal, 2 usage, 3 model unknown or not ready, 4 not found, 5 credentials,
 6 throttled, 7 provider or network, 8 configuration, 130 interrupted.";
+
+const MODELS_EXAMPLES: &str = "\
+Examples:
+  llmgw models list --status ready
+  llmgw models list --json | jq -r '.[] | select(.vendor == \"anthropic\") | .model_id'
+  llmgw models status claude || echo \"claude is not usable here\"     # exit 3 when unavailable, for CI";
 
 #[derive(Debug, Parser)]
 #[command(name = "llmgw", version, about = "One fast, scriptable gateway to many LLM providers", after_help = AFTER_HELP)]
@@ -54,7 +62,7 @@ pub struct GlobalArgs {
     /// Print nothing but the answer (and errors)
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Tell on stderr which config root, provider, region and endpoint were used
+    /// Tell on stderr which config root, database, provider, region and endpoint were used
     #[arg(short, long, global = true)]
     pub verbose: bool,
     /// When to use color on stderr
@@ -78,7 +86,7 @@ pub enum Command {
     #[command(after_help = chat::STREAM_EXAMPLES)]
     Stream(chat::ChatArgs),
     /// List the model catalogue and check availability
-    #[command(subcommand)]
+    #[command(subcommand, after_help = MODELS_EXAMPLES)]
     Models(models::ModelsCommand),
     /// Create, list, show and delete stored conversations
     #[command(subcommand, after_help = conv::EXAMPLES)]
@@ -87,10 +95,14 @@ pub enum Command {
     #[command(after_help = metrics::EXAMPLES)]
     Metrics(metrics::MetricsArgs),
     /// Print a shell completion script
+    #[command(after_help = docs::COMPLETIONS_EXAMPLES)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Candidates for the completion scripts: model ids and aliases, or conversation ids and names
+    #[command(name = "__complete", hide = true)]
+    Complete(complete::CompleteArgs),
 }
 
 /// Run a parsed command line; returns the process exit code.
@@ -125,6 +137,7 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
             let (registry, _) = load_registry(&cli.global, out)?;
             runtime()?.block_on(chat::run(args, registry, chat::Mode::Stream, &cli.global, out))
         }
+        Command::Complete(args) => complete::run(args, &cli.global, out),
         Command::Conv(cmd) => conv::run(cmd, &cli.global, out),
         Command::Metrics(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;

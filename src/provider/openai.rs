@@ -221,7 +221,24 @@ impl OpenAi {
             }
             return Ok(StreamEnd { stop_reason: completion.stop_reason, usage: completion.usage });
         }
-        let mut events = response.bytes_stream().eventsource();
+        // The SSE parser keeps unread input in one buffer and shifts it after every line, so a large network read
+        // (tens of KB, hundreds of events) costs time quadratic in its size: hand it one line at a time (cheap
+        // slices of the same buffer) and it stays linear.
+        let lines = response.bytes_stream().flat_map(|chunk| {
+            let mut chunk = Some(chunk);
+            futures_util::stream::iter(std::iter::from_fn(move || match chunk.take()? {
+                Ok(mut bytes) => {
+                    let end = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| i + 1);
+                    let line = bytes.split_to(end);
+                    if !bytes.is_empty() {
+                        chunk = Some(Ok(bytes));
+                    }
+                    Some(Ok(line))
+                }
+                Err(e) => Some(Err(e)),
+            }))
+        });
+        let mut events = lines.eventsource();
         let mut decoder = codec::StreamDecoder::new(req, &self.name);
         loop {
             match next_or_idle(events.next(), sink, limits.timeout).await? {
@@ -370,6 +387,37 @@ fn snippet(bytes: &[u8]) -> String {
 mod codec {
     use super::*;
 
+    /// The number the user typed: `0.3` as `0.3`, not as the f32's widened `0.30000001192092896`.
+    fn decimal(value: f32) -> f64 {
+        value.to_string().parse().unwrap_or(f64::from(value))
+    }
+
+    /// The common streamed event: choices whose first delta carries text. Anything else (a usage or error member,
+    /// `content: null`, no choices) does not match and takes the general path through a JSON tree.
+    #[derive(serde::Deserialize)]
+    struct TextChunk<'a> {
+        #[serde(borrow)]
+        choices: Vec<TextChoice<'a>>,
+        #[serde(default)]
+        usage: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        error: Option<serde::de::IgnoredAny>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct TextChoice<'a> {
+        #[serde(borrow)]
+        delta: TextDelta<'a>,
+        #[serde(default, borrow)]
+        finish_reason: Option<std::borrow::Cow<'a, str>>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct TextDelta<'a> {
+        #[serde(borrow)]
+        content: std::borrow::Cow<'a, str>,
+    }
+
     /// Reasoning models refuse `max_tokens` and want `max_completion_tokens`.
     pub fn is_reasoning_model(id: &str) -> bool {
         let id = id.rsplit('/').next().unwrap_or(id);
@@ -397,10 +445,10 @@ mod codec {
             body[field] = json!(n);
         }
         if let Some(t) = p.temperature {
-            body["temperature"] = json!(t);
+            body["temperature"] = json!(decimal(t));
         }
         if let Some(t) = p.top_p {
-            body["top_p"] = json!(t);
+            body["top_p"] = json!(decimal(t));
         }
         if !p.stop.is_empty() {
             body["stop"] = json!(p.stop);
@@ -481,6 +529,21 @@ mod codec {
                 return Ok(true);
             }
             if data.is_empty() {
+                return Ok(false);
+            }
+            // Nearly every event is one piece of text: read it without building a JSON tree.
+            if let Ok(chunk) = serde_json::from_str::<TextChunk>(data)
+                && chunk.usage.is_none()
+                && chunk.error.is_none()
+                && let Some(choice) = chunk.choices.first()
+            {
+                if !choice.delta.content.is_empty() {
+                    self.count(&choice.delta.content);
+                    on_text(&choice.delta.content)?;
+                }
+                if let Some(reason) = &choice.finish_reason {
+                    self.stop_reason = Some(stop_reason(reason));
+                }
                 return Ok(false);
             }
             let value: Value = serde_json::from_str(data).map_err(|e| {
@@ -590,6 +653,18 @@ mod tests {
     }
 
     #[test]
+    fn sampling_parameters_go_out_as_typed() {
+        let req = ChatRequest {
+            messages: vec![Message::user("hi")],
+            params: Params { temperature: Some(0.3), top_p: Some(0.9), ..Params::default() },
+            ..ChatRequest::default()
+        };
+        let sent = body(&model("gpt-4o"), &req, false);
+        assert_eq!(sent["temperature"], 0.3, "{sent}");
+        assert_eq!(sent["top_p"], 0.9, "{sent}");
+    }
+
+    #[test]
     fn error_bodies_of_every_shape_give_a_message() {
         let (m, c) = error_message(
             br#"{"error":{"message":"bad key","type":"invalid_request_error","code":"invalid_api_key"}}"#,
@@ -625,6 +700,33 @@ mod tests {
         assert_eq!(out, "Hello world");
         assert_eq!(end.stop_reason.as_deref(), Some("max_tokens"));
         assert_eq!(end.usage, Usage { input_tokens: 3, output_tokens: 2, estimated: true });
+    }
+
+    #[test]
+    fn text_events_usage_null_escapes_and_a_final_usage_chunk_are_all_read() {
+        // OpenAI with include_usage sends `"usage": null` on every chunk, then one chunk with usage and no choices.
+        let req = ChatRequest { messages: vec![Message::user("hi")], ..ChatRequest::default() };
+        let mut d = StreamDecoder::new(&req, "test");
+        let mut out = String::new();
+        for data in [
+            r#"{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":"say \"hi\"\n"},"finish_reason":null}],"usage":null}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{"content":null},"finish_reason":null}]}"#,
+            r#"{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"content_filter"}],"usage":null}"#,
+            r#"{"id":"c","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}"#,
+        ] {
+            let mut keep = |t: &str| {
+                out.push_str(t);
+                Ok(())
+            };
+            assert!(!d.feed(data, &mut keep).unwrap());
+        }
+        let error = d.feed(r#"{"choices":[{"delta":{"content":"x"}}],"error":{"message":"boom"}}"#, &mut |_| Ok(()));
+        assert!(error.unwrap_err().to_string().contains("boom"));
+        let end = d.finish();
+        assert_eq!(out, "say \"hi\"\n");
+        assert_eq!(end.stop_reason.as_deref(), Some("content_filter"));
+        assert_eq!(end.usage, Usage { input_tokens: 7, output_tokens: 3, estimated: false });
     }
 
     #[test]

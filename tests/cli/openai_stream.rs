@@ -143,3 +143,34 @@ fn a_server_that_ignores_stream_true_and_sends_json_is_printed_whole() {
     assert_eq!(deltas, ["whole reply"]);
     assert_eq!(end["usage"], json!({"input_tokens": 3, "output_tokens": 2}));
 }
+
+#[test]
+fn a_long_stream_sent_in_large_chunks_by_the_fallback_arrives_whole_with_its_usage() {
+    // What `examples/fake_openai` does for the benchmark: no script, a fallback that generates every event, buffered
+    // into HTTP chunks that split events anywhere.
+    const TOKENS: u64 = 20_000;
+    let server = OpenAiServer::builder()
+        .fallback(|request| {
+            assert_eq!(request.body["stream_options"]["include_usage"], true, "{:?}", request.body);
+            Reply::Generate(Box::new(|sink| {
+                let piece = serde_json::to_vec(&json!({"choices": [{"index": 0, "delta": {"content": " w"}}]}))?;
+                for _ in 0..TOKENS {
+                    sink.data(&piece)?;
+                }
+                sink.raw(b": ping\n\n")?;
+                sink.data(br#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#)?;
+                let usage = json!({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": TOKENS}});
+                sink.data(&serde_json::to_vec(&usage)?)?;
+                sink.raw(b"data: [DONE]\n\n")
+            }))
+        })
+        .start()
+        .expect("bind");
+
+    let out = openai_sandbox(&server).llmgw().args(["--json", "stream", "-m", "4o", "hi"]).assert().success();
+    let (deltas, end) = deltas_and_end(&out.get_output().stdout);
+    assert_eq!(deltas.len() as u64, TOKENS);
+    assert_eq!(end["content"].as_str().unwrap().len() as u64, 2 * TOKENS);
+    assert_eq!(end["usage"], json!({"input_tokens": 3, "output_tokens": TOKENS}), "{end}");
+    assert_eq!(end["stop_reason"], "end_turn");
+}

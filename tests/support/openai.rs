@@ -10,11 +10,15 @@
 //! A test queues one [`Reply`] per expected request with [`OpenAiServer::push`] and afterwards inspects what llmgw
 //! sent with [`OpenAiServer::requests`]: method, path, query, headers and the JSON body. An empty queue answers 500.
 //! The server is plain HTTP/1.1 on 127.0.0.1 (no TLS), one thread per connection; dropping it closes everything.
+//!
+//! The same file also backs `examples/fake_openai.rs`, the server for trying llmgw by hand and for the benchmark:
+//! [`OpenAiServer::builder`] takes a fallback that answers when the queue is empty, and [`Reply::Generate`] streams
+//! events straight from a closure through a buffered writer, in large HTTP chunks.
 
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +27,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+#[cfg(test)]
 use super::Sandbox;
 
 /// The key the sandboxes below put in the environment; tests assert it never shows in llmgw's output.
@@ -43,7 +48,16 @@ pub enum Reply {
     Hang,
     /// Read the request and close the connection without answering.
     Drop,
+    /// 200 `text/event-stream` written by a closure through an [`SseSink`]: buffered, sent in large chunks, flushed
+    /// only at the end. For the example server and very long streams.
+    Generate(Generator),
 }
+
+/// Writes the events of a [`Reply::Generate`] stream.
+pub type Generator = Box<dyn FnOnce(&mut SseSink) -> io::Result<()> + Send>;
+
+/// Answers a request when no scripted reply is queued.
+pub type Fallback = Box<dyn Fn(&Recorded) -> Reply + Send + Sync>;
 
 impl Reply {
     /// An OpenAI-shaped error: `{"error": {"message", "type", "code"}}`.
@@ -124,9 +138,18 @@ pub struct OpenAiServer {
     acceptor: Option<JoinHandle<()>>,
 }
 
+/// Options for [`OpenAiServer::builder`].
+pub struct Builder {
+    port: u16,
+    fallback: Option<Fallback>,
+    record: bool,
+}
+
 struct Shared {
     replies: Mutex<VecDeque<Reply>>,
     requests: Mutex<Vec<Recorded>>,
+    fallback: Option<Fallback>,
+    record: bool,
     shutdown: AtomicBool,
     connections: Mutex<HashMap<u64, TcpStream>>,
     next_connection: AtomicU64,
@@ -137,21 +160,13 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl OpenAiServer {
+    /// A scripted server on an ephemeral port.
     pub fn start() -> OpenAiServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the local OpenAI server");
-        let addr = listener.local_addr().expect("a local address");
-        let shared = Arc::new(Shared {
-            replies: Mutex::new(VecDeque::new()),
-            requests: Mutex::new(Vec::new()),
-            shutdown: AtomicBool::new(false),
-            connections: Mutex::new(HashMap::new()),
-            next_connection: AtomicU64::new(0),
-        });
-        let acceptor = {
-            let shared = Arc::clone(&shared);
-            thread::Builder::new().name("openai-accept".into()).spawn(move || accept(listener, shared)).unwrap()
-        };
-        OpenAiServer { addr, shared, acceptor: Some(acceptor) }
+        OpenAiServer::builder().start().expect("bind the local OpenAI server")
+    }
+
+    pub fn builder() -> Builder {
+        Builder { port: 0, fallback: None, record: true }
     }
 
     /// `http://127.0.0.1:PORT` (an Azure endpoint; OpenAI's base URL is [`OpenAiServer::base_url`]).
@@ -178,6 +193,45 @@ impl OpenAiServer {
         let mut requests = self.requests();
         assert_eq!(requests.len(), 1, "exactly one request upstream: {requests:#?}");
         requests.remove(0)
+    }
+}
+
+impl Builder {
+    /// Listen on this port instead of an ephemeral one.
+    pub fn port(mut self, port: u16) -> Builder {
+        self.port = port;
+        self
+    }
+
+    /// Answer with `fallback` when the queue is empty (instead of a 500 "no scripted reply").
+    pub fn fallback(mut self, fallback: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Builder {
+        self.fallback = Some(Box::new(fallback));
+        self
+    }
+
+    /// Whether to keep every request for [`OpenAiServer::requests`] (default: yes).
+    pub fn record(mut self, record: bool) -> Builder {
+        self.record = record;
+        self
+    }
+
+    pub fn start(self) -> io::Result<OpenAiServer> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            replies: Mutex::new(VecDeque::new()),
+            requests: Mutex::new(Vec::new()),
+            fallback: self.fallback,
+            record: self.record,
+            shutdown: AtomicBool::new(false),
+            connections: Mutex::new(HashMap::new()),
+            next_connection: AtomicU64::new(0),
+        });
+        let acceptor = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new().name("openai-accept".into()).spawn(move || accept(listener, shared))?
+        };
+        Ok(OpenAiServer { addr, shared, acceptor: Some(acceptor) })
     }
 }
 
@@ -213,6 +267,16 @@ impl Shared {
             thread::sleep((deadline - now).min(Duration::from_millis(10)));
         }
     }
+
+    fn next_reply(&self, request: &Recorded) -> Reply {
+        if let Some(reply) = lock(&self.replies).pop_front() {
+            return reply;
+        }
+        match &self.fallback {
+            Some(fallback) => fallback(request),
+            None => Reply::text(500, "no scripted reply"),
+        }
+    }
 }
 
 fn accept(listener: TcpListener, shared: Arc<Shared>) {
@@ -238,8 +302,10 @@ fn serve(shared: &Arc<Shared>, stream: TcpStream) {
     let mut reader = BufReader::new(read_half);
     while !shared.stopping() {
         let Ok(Some(recorded)) = read_request(&mut reader) else { break };
-        let reply = lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::text(500, "no scripted reply"));
-        lock(&shared.requests).push(recorded);
+        let reply = shared.next_reply(&recorded);
+        if shared.record {
+            lock(&shared.requests).push(recorded);
+        }
         match respond(shared, &stream, reply) {
             Ok(true) => {}
             _ => break,
@@ -363,6 +429,74 @@ fn respond(shared: &Shared, stream: &TcpStream, reply: Reply) -> io::Result<bool
             Ok(false)
         }
         Reply::Drop => Ok(false),
+        Reply::Generate(generate) => {
+            let mut sink = SseSink::start(stream)?;
+            generate(&mut sink)?;
+            sink.finish()?;
+            Ok(true)
+        }
+    }
+}
+
+/// Above this many pending bytes an [`SseSink`] sends them as one HTTP chunk.
+const CHUNK_TARGET: usize = 32 * 1024;
+
+/// The body of a generated event stream: collects events and sends them as large HTTP chunks.
+pub struct SseSink {
+    out: BufWriter<TcpStream>,
+    pending: Vec<u8>,
+}
+
+impl SseSink {
+    fn start(stream: &TcpStream) -> io::Result<SseSink> {
+        let mut out = BufWriter::with_capacity(4 * CHUNK_TARGET, stream.try_clone()?);
+        out.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\
+              Transfer-Encoding: chunked\r\n\r\n",
+        )?;
+        out.flush()?;
+        Ok(SseSink { out, pending: Vec::with_capacity(CHUNK_TARGET + 1024) })
+    }
+
+    /// `data: <json>\n\n`, with `json` already serialized.
+    pub fn data(&mut self, json: &[u8]) -> io::Result<()> {
+        self.pending.extend_from_slice(b"data: ");
+        self.pending.extend_from_slice(json);
+        self.pending.extend_from_slice(b"\n\n");
+        self.written()
+    }
+
+    /// Bytes as they are (`: ping\n\n`, `data: [DONE]\n\n`).
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.pending.extend_from_slice(bytes);
+        self.written()
+    }
+
+    /// Send everything written so far.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.send_pending()?;
+        self.out.flush()
+    }
+
+    fn written(&mut self) -> io::Result<()> {
+        if self.pending.len() >= CHUNK_TARGET { self.send_pending() } else { Ok(()) }
+    }
+
+    fn send_pending(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        write!(self.out, "{:x}\r\n", self.pending.len())?;
+        self.out.write_all(&self.pending)?;
+        self.out.write_all(b"\r\n")?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.send_pending()?;
+        self.out.write_all(b"0\r\n\r\n")?;
+        self.out.flush()
     }
 }
 
@@ -423,18 +557,21 @@ pub fn stream(pieces: &[&str], usage: Option<(u64, u64)>, finish: &str) -> Vec<E
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Sandboxes
+// Sandboxes (tests only: the example server shares this file without the test support around it)
 
+#[cfg(test)]
 /// A sandbox whose HTTP client never sends 127.0.0.1 through a proxy the machine may have configured.
 pub fn direct() -> Sandbox {
     Sandbox::new().env("NO_PROXY", "127.0.0.1,localhost").env("no_proxy", "127.0.0.1,localhost")
 }
 
+#[cfg(test)]
 /// The built-in `openai` provider pointed at `server` with a test key.
 pub fn openai_sandbox(server: &OpenAiServer) -> Sandbox {
     direct().env("OPENAI_BASE_URL", server.base_url()).env("OPENAI_API_KEY", OPENAI_KEY)
 }
 
+#[cfg(test)]
 /// The built-in `azure` provider pointed at `server` with a test key and a fixed API version.
 pub fn azure_sandbox(server: &OpenAiServer) -> Sandbox {
     direct()
