@@ -2,15 +2,18 @@
 //! provider, send, time it, and turn the outcome into a [`Response`] or an [`Error`] with alternatives.
 //!
 //! Every command that talks to a model goes through here, so retries, fallbacks, caching, quotas and recording
-//! have one place to live. The gateway never prints: streamed text goes to an [`EventSink`]. [`Gateway::history`]
-//! builds a request that continues a stored conversation, and [`Gateway::record`] turns an outcome into the row
-//! that `metrics` reads, priced from the catalogue.
+//! have one place to live. The gateway never prints: streamed text goes to an [`EventSink`].
+//!
+//! A caller (the CLI today, a server later) states a [`Call`]; [`Gateway::prepare`] loads its conversation and
+//! resolves its model into a [`Prepared`] request, the caller sends it with [`Gateway::chat`] or
+//! [`Gateway::stream`] (keeping what is its own: spinners, Ctrl-C, rendering), and [`Gateway::finish`] appends the
+//! turn to the conversation and records the attempt for `metrics`, priced from the catalogue.
 
 use crate::config::{Model, Registry};
 use crate::error::Suggestion;
 use crate::provider::{Client, Limits};
-use crate::store::{RequestRecord, StoredMessage};
-use crate::types::{ChatRequest, EventSink, Message, Response, Usage};
+use crate::store::{Conversation, RequestRecord, Store, StoredMessage, Turn, now_ms};
+use crate::types::{ChatRequest, EventSink, Message, Params, Response, Usage};
 use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
@@ -109,6 +112,73 @@ impl Gateway {
         })
     }
 
+    /// Load the call's conversation (an unknown one is `NotFound`, and nothing is recorded) and resolve its model.
+    /// A model that cannot be used is not an error here: it is an attempt that [`Gateway::finish`] records.
+    pub fn prepare<'g>(&'g self, call: &Call, store: Option<&Store>) -> Result<Prepared<'g>> {
+        let mut system = call.system.clone();
+        let mut conversation = None;
+        let messages = match (&call.conversation, store) {
+            (Some(name), Some(store)) => {
+                let conv = store.find_conversation(name, &call.user)?;
+                let stored = store.messages(&conv.conversation_id)?;
+                // `-s` replaces the stored system prompt for this request only.
+                system = system.or_else(|| conv.system.clone());
+                conversation = Some(conv);
+                Gateway::history(&stored, call.prompt.clone())
+            }
+            (Some(_), None) => return Err(Error::Internal("a conversation needs the store".into())),
+            (None, _) => vec![Message::user(call.prompt.clone())],
+        };
+        let model = self.resolve(&call.target);
+        let attempt = Attempt {
+            user: call.user.clone(),
+            command: call.command,
+            model: model.as_ref().ok().copied(),
+            model_name: Some(call.target.model.clone().unwrap_or_else(|| self.registry.system().default_model.clone())),
+            provider: call.target.provider.clone(),
+            conversation_id: conversation.as_ref().map(|c: &Conversation| c.conversation_id.clone()),
+            started_ms: now_ms(),
+            clock: Instant::now(),
+        };
+        let request = ChatRequest { system, messages, params: call.params.clone() };
+        Ok(Prepared { model, request, conversation, attempt })
+    }
+
+    /// Conclude a call: on success append both turns to its conversation in one transaction (a failure leaves the
+    /// conversation as it was), then record the attempt unless the call says not to.
+    pub fn finish(
+        &self,
+        call: &Call,
+        prepared: Prepared<'_>,
+        outcome: Result<Response>,
+        store: Option<&mut Store>,
+    ) -> Finished {
+        let Prepared { conversation, attempt, .. } = prepared;
+        let mut finished = Finished { result: outcome, unsaved_reply: None, record_error: None };
+        if let Some(store) = store {
+            if let (Ok(response), Some(conv)) = (&mut finished.result, &conversation) {
+                response.conversation_id = Some(conv.conversation_id.clone());
+                let turn = Turn {
+                    prompt: &call.prompt,
+                    reply: &response.content,
+                    model: &response.model,
+                    provider: &response.provider,
+                };
+                if let Err(err) = store.append_turn(&conv.conversation_id, &turn) {
+                    let reply = std::mem::take(&mut response.content);
+                    finished.result = Err(err);
+                    finished.unsaved_reply = Some(reply);
+                }
+            }
+            if call.record
+                && let Err(err) = store.record(&Gateway::record(&attempt, &finished.result))
+            {
+                finished.record_error = Some(err);
+            }
+        }
+        finished
+    }
+
     /// The messages of a request that continues a conversation: the stored turns in order, then the new prompt.
     /// Every vendor codec formats this neutral history its own way, so a conversation may change models between
     /// turns (a Claude turn is sent to Llama in the Llama template).
@@ -203,6 +273,48 @@ impl Gateway {
             })
             .collect()
     }
+}
+
+/// One request as its caller states it: what to send, to which model, in which conversation, for whom.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub target: Target,
+    pub prompt: String,
+    /// Overrides the conversation's stored system prompt for this request.
+    pub system: Option<String>,
+    pub params: Params,
+    /// A conversation id or name to continue.
+    pub conversation: Option<String>,
+    pub user: String,
+    /// `chat` or `stream`, as recorded.
+    pub command: &'static str,
+    /// Whether to record the attempt for `metrics`.
+    pub record: bool,
+}
+
+/// A call ready to send: its model (or why there is none), the full request, and the conversation it continues.
+pub struct Prepared<'g> {
+    pub model: Result<&'g Model>,
+    pub request: ChatRequest,
+    pub conversation: Option<Conversation>,
+    attempt: Attempt<'g>,
+}
+
+impl<'g> Prepared<'g> {
+    /// The model to send to, or why there is none. The error is handed out once; the attempt keeps its record.
+    pub fn take_model(&mut self) -> Result<&'g Model> {
+        std::mem::replace(&mut self.model, Err(Error::Internal("the model of this call was already taken".into())))
+    }
+}
+
+/// The outcome of a call after [`Gateway::finish`].
+pub struct Finished {
+    pub result: Result<Response>,
+    /// A reply that was received (and paid for) but could not be stored in its conversation; `result` holds the
+    /// store's error. A caller that has not shown the reply yet should show it before the error.
+    pub unsaved_reply: Option<String>,
+    /// Recording for `metrics` failed; the request itself is unaffected.
+    pub record_error: Option<Error>,
 }
 
 /// Who asked, for which conversation, and when: what a request record needs besides the outcome.

@@ -8,14 +8,13 @@
 use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
-use crate::gateway::{Attempt, Gateway, Target};
-use crate::store::{Conversation, Turn, now_ms};
-use crate::types::{ChatRequest, EventSink, Message, Params, Response};
+use crate::gateway::{Call, Gateway, Target};
+use crate::types::{ChatRequest, EventSink, Params, Response};
 use crate::{Error, Result};
 use clap::Args;
 use serde::Serialize;
 use std::io::{IsTerminal, Read};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const CHAT_EXAMPLES: &str = "\
 Examples:
@@ -86,66 +85,50 @@ pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, global: &Global
         provider: args.provider.clone(),
         timeout: args.timeout.map(Duration::from_secs_f64),
     };
-    let prompt = prompt(&args.prompt)?;
-    let user = super::user(args.user.as_deref());
-    let mut store = if args.conv.is_some() || !args.no_log { Some(super::open_store(global, out)?) } else { None };
-    let mut system = args.system.clone();
-    let mut conversation: Option<Conversation> = None;
-    let mut messages = vec![];
-    if let (Some(name), Some(store)) = (&args.conv, &store) {
-        let conv = store.find_conversation(name, &user)?;
-        let stored = store.messages(&conv.conversation_id)?;
-        out.verbose(format_args!("conversation: {} ({} messages)", conv.conversation_id, stored.len()));
-        system = system.or_else(|| conv.system.clone());
-        messages = Gateway::history(&stored, prompt.clone());
-        conversation = Some(conv);
-    } else {
-        messages.push(Message::user(prompt.clone()));
-    }
-    let req = ChatRequest { system, messages, params };
-
-    let gateway = Gateway::new(registry);
-    let mut attempt = Attempt {
-        user,
+    let call = Call {
+        target,
+        prompt: prompt(&args.prompt)?,
+        system: args.system.clone(),
+        params,
+        conversation: args.conv.clone(),
+        user: super::user(args.user.as_deref()),
         command: if mode == Mode::Whole { "chat" } else { "stream" },
-        model: None,
-        model_name: Some(target.model.clone().unwrap_or_else(|| gateway.registry().system().default_model.clone())),
-        provider: target.provider.clone(),
-        conversation_id: conversation.as_ref().map(|c| c.conversation_id.clone()),
-        started_ms: now_ms(),
-        clock: Instant::now(),
+        record: !args.no_log,
     };
-    let mut result = match gateway.resolve(&target) {
+    let mut store = if args.conv.is_some() || !args.no_log { Some(super::open_store(global, out)?) } else { None };
+    let gateway = Gateway::new(registry);
+    let mut prepared = gateway.prepare(&call, store.as_ref())?;
+    if let Some(conv) = &prepared.conversation {
+        out.verbose(format_args!(
+            "conversation: {} ({} messages)",
+            conv.conversation_id,
+            prepared.request.messages.len() - 1
+        ));
+    }
+    let outcome = match prepared.take_model() {
         Ok(model) => {
-            attempt.model = Some(model);
             // A stored conversation needs the text of a streamed reply, as does `--json`'s `done` event.
-            let keep_text = out.json || conversation.is_some();
-            send(&gateway, model, req, &target, mode, keep_text, out).await
+            let keep_text = out.json || prepared.conversation.is_some();
+            let request = std::mem::take(&mut prepared.request);
+            send(&gateway, model, request, &call.target, mode, keep_text, out).await
         }
         Err(err) => Err(err),
     };
-
-    if let (Ok(response), Some(conv), Some(store)) = (&mut result, &conversation, &mut store) {
-        response.conversation_id = Some(conv.conversation_id.clone());
-        let turn =
-            Turn { prompt: &prompt, reply: &response.content, model: &response.model, provider: &response.provider };
-        if let Err(err) = store.append_turn(&conv.conversation_id, &turn) {
-            // The reply was paid for: a person still gets to read it before the error (a streamed one already
-            // has). `--json` stays one document: the error.
-            if mode == Mode::Whole && !out.json {
-                out.text(&response.content)?;
-                out.end_line()?;
-            }
-            result = Err(err);
-        }
-    }
-    if !args.no_log
-        && let Some(store) = &store
-        && let Err(err) = store.record(&Gateway::record(&attempt, &result))
-    {
+    let finished = gateway.finish(&call, prepared, outcome, store.as_mut());
+    if let Some(err) = &finished.record_error {
         // The answer is already out (or the request failed for its own reason): say so, but do not fail on it.
         out.warn(&format!("the request was not recorded: {err}"));
     }
+    // The reply was paid for: a person still gets to read it before the store's error (a streamed one already has
+    // been). `--json` stays one document: the error.
+    if let Some(reply) = &finished.unsaved_reply
+        && mode == Mode::Whole
+        && !out.json
+    {
+        out.text(reply)?;
+        out.end_line()?;
+    }
+    let result = finished.result;
     let response = match result {
         Ok(response) => response,
         Err(err) => {
