@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::support::bedrock::{BedrockServer, Reply, anthropic_message, converse_output, llama_generation, model_path};
-use crate::support::{Sandbox, edit_json, edit_model, json_doc, llmgw_bedrock};
+use crate::support::{Sandbox, edit_json, edit_model, json_doc, llmgw_bedrock, stderr};
 
 const CLAUDE: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const LLAMA: &str = "us.meta.llama3-3-70b-instruct-v1:0";
@@ -14,10 +14,6 @@ const NOVA_LITE: &str = "us.amazon.nova-lite-v1:0";
 const MISTRAL: &str = "mistral.mistral-large-2402-v1:0";
 const PROVISIONED: &str = "anthropic.claude-3-haiku-20240307-v1:0:200k";
 const PROVISIONED_ARN: &str = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abcd1234efgh";
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Anthropic Claude: the Messages body on InvokeModel

@@ -1,11 +1,7 @@
 //! Which configuration root is used, and how a broken one is reported: through the binary, as a user meets it.
 
 use crate::support::bedrock::{BedrockServer, Reply, anthropic_message};
-use crate::support::{Sandbox, edit_json, json_doc};
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::support::{Sandbox, edit_json, json_doc, stderr};
 
 /// A user catalogue with one provider (`local`) whose only model has an alias of our choosing.
 fn write_user_catalogue(dir: &std::path::Path, alias: &str) {

@@ -5,14 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::support::bedrock::{BedrockServer, Reply, anthropic_message, anthropic_stream, llama_generation};
-use crate::support::{Sandbox, json_doc};
+use crate::support::{Sandbox, json_doc, stderr};
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// `conv create ARGS...` in `sandbox`; the id it printed.

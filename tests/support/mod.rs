@@ -215,3 +215,8 @@ pub fn json_doc(stdout: &[u8]) -> serde_json::Value {
     serde_json::from_slice(stdout)
         .unwrap_or_else(|e| panic!("{e}: stdout is not one JSON document: {}", String::from_utf8_lossy(stdout)))
 }
+
+/// A command's stderr as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
