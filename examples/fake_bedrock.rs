@@ -16,15 +16,18 @@
 
 #[path = "../tests/support/bedrock.rs"]
 mod bedrock;
+mod common;
+#[path = "../tests/support/http.rs"]
+mod http;
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use bedrock::{BedrockServer, FrameSink, Recorded, Reply};
+use bedrock::{Bedrock, FrameSink, Recorded, Reply};
 
 const USAGE: &str = "usage: fake_bedrock [--port N] [--tokens N] [--vendor anthropic|meta] [--text WORD]";
 
@@ -46,61 +49,23 @@ struct Options {
 }
 
 fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(options) => Arc::new(options),
-        Err(message) => {
-            eprintln!("fake_bedrock: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let server = {
-        let options = Arc::clone(&options);
-        BedrockServer::builder()
-            .port(options.port)
-            .record(false)
-            .fallback(move |request| reply(&options, request))
-            .start()
-    };
-    let server = match server {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("fake_bedrock: cannot listen on 127.0.0.1:{}: {error}", options.port);
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut stdout = io::stdout();
-    if writeln!(stdout, "{}", server.url()).and_then(|()| stdout.flush()).is_err() {
-        return ExitCode::FAILURE;
-    }
-    loop {
-        std::thread::park();
-    }
+    common::serve::<Bedrock, _>("fake_bedrock", USAGE, parse(std::env::args().skip(1)), |o| o.port, reply)
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options { port: 0, tokens: 20, vendor: None, word: "word".to_owned() };
-    while let Some(flag) = args.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
+fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut vendor = None;
+    let flags = common::parse(USAGE, args, |flag, value| match flag {
+        "--vendor" => {
+            vendor = match value.as_str() {
+                "anthropic" => Some(Vendor::Anthropic),
+                "meta" => Some(Vendor::Meta),
+                other => return Err(format!("unknown vendor {other:?} (anthropic or meta)")),
+            };
+            Ok(())
         }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |what: &str| value.parse::<u64>().map_err(|_| format!("{what} must be a number, not {value:?}"));
-        match flag.as_str() {
-            "--port" => options.port = u16::try_from(number("--port")?).map_err(|_| "--port is too large")?,
-            "--tokens" => options.tokens = number("--tokens")?,
-            "--vendor" => {
-                options.vendor = match value.as_str() {
-                    "anthropic" => Some(Vendor::Anthropic),
-                    "meta" => Some(Vendor::Meta),
-                    other => return Err(format!("unknown vendor {other:?} (anthropic or meta)")),
-                }
-            }
-            "--text" => options.word = value,
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(options)
+        other => Err(common::unknown(other)),
+    })?;
+    Ok(Options { port: flags.port, tokens: flags.tokens, vendor, word: flags.word })
 }
 
 fn reply(options: &Arc<Options>, request: &Recorded) -> Reply {

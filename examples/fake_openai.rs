@@ -19,16 +19,19 @@
 //! any `AZURE_OPENAI_API_KEY`; `curl` can read the same stream for comparison. Streams are written through a
 //! buffer and sent in large HTTP chunks, so this server outruns any client.
 
+mod common;
+#[path = "../tests/support/http.rs"]
+mod http;
 #[path = "../tests/support/openai.rs"]
 mod openai;
 
-use std::io::{self, Write};
+use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use openai::{OpenAiServer, Recorded, Reply, SseSink};
+use openai::{OpenAi, Recorded, Reply, SseSink};
 
 const USAGE: &str = "usage: fake_openai [--port N] [--tokens N] [--text WORD] [--models ID,ID,...]";
 
@@ -44,57 +47,19 @@ struct Options {
 }
 
 fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(options) => Arc::new(options),
-        Err(message) => {
-            eprintln!("fake_openai: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let server = {
-        let options = Arc::clone(&options);
-        OpenAiServer::builder()
-            .port(options.port)
-            .record(false)
-            .fallback(move |request| reply(&options, request))
-            .start()
-    };
-    let server = match server {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("fake_openai: cannot listen on 127.0.0.1:{}: {error}", options.port);
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut stdout = io::stdout();
-    if writeln!(stdout, "{}", server.url()).and_then(|()| stdout.flush()).is_err() {
-        return ExitCode::FAILURE;
-    }
-    loop {
-        std::thread::park();
-    }
+    common::serve::<OpenAi, _>("fake_openai", USAGE, parse(std::env::args().skip(1)), |o| o.port, reply)
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options { port: 0, tokens: 20, word: "word".to_owned(), models: Vec::new() };
-    while let Some(flag) = args.next() {
-        if flag == "-h" || flag == "--help" {
-            println!("{USAGE}");
-            std::process::exit(0);
+fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut models = Vec::new();
+    let flags = common::parse(USAGE, args, |flag, value| match flag {
+        "--models" => {
+            models = value.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned).collect();
+            Ok(())
         }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |what: &str| value.parse::<u64>().map_err(|_| format!("{what} must be a number, not {value:?}"));
-        match flag.as_str() {
-            "--port" => options.port = u16::try_from(number("--port")?).map_err(|_| "--port is too large")?,
-            "--tokens" => options.tokens = number("--tokens")?,
-            "--text" => options.word = value,
-            "--models" => {
-                options.models = value.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned).collect()
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(options)
+        other => Err(common::unknown(other)),
+    })?;
+    Ok(Options { port: flags.port, tokens: flags.tokens, word: flags.word, models })
 }
 
 /// The model a request is for: Azure's deployment from the path, else the body's `model`.

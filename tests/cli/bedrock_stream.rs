@@ -3,29 +3,27 @@
 //! and Llama on InvokeModelWithResponseStream and for the Converse families on ConverseStream. The Llama regressions
 //! of the gateway llmgw replaces are pinned here through the whole stack.
 
+use std::process::Output;
+
 use serde_json::{Value, json};
 
 use crate::support::bedrock::{
     BedrockServer, Frame, Reply, anthropic_stream, converse_stream, llama_stream, model_path,
 };
-use crate::support::{json_lines, llmgw_bedrock};
+use crate::support::{deltas_and_end, llmgw_bedrock};
 
 const CLAUDE: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const LLAMA: &str = "us.meta.llama3-3-70b-instruct-v1:0";
 const NOVA_LITE: &str = "us.amazon.nova-lite-v1:0";
 
-/// `stream --json` output: the delta texts, and the final event (which must be the only non-delta).
-fn deltas_and_end(stdout: &[u8]) -> (Vec<String>, Value) {
-    let mut events = json_lines(stdout);
-    let end = events.pop().expect("at least one event");
-    let deltas = events
-        .iter()
-        .map(|e| {
-            assert_eq!(e["type"], "delta", "only deltas before the last event: {e}");
-            e["text"].as_str().expect("a delta has text").to_owned()
-        })
-        .collect();
-    (deltas, end)
+/// `llmgw ARGS` against `server`; it must succeed. Its output.
+fn run(server: &BedrockServer, args: &[&str]) -> Output {
+    llmgw_bedrock(server).args(args).assert().success().get_output().clone()
+}
+
+/// `llmgw stream --json ARGS` against `server`, which must succeed: see [`deltas_and_end`].
+fn stream_json(server: &BedrockServer, args: &[&str]) -> (Vec<String>, Value) {
+    deltas_and_end(&run(server, &[&["stream", "--json"], args].concat()).stdout)
 }
 
 /// A Llama stream chunk as Bedrock sends it mid-stream.
@@ -59,8 +57,8 @@ fn llama_last_chunk(generation: &str, count: u64, prompt_tokens: u64, stop_reaso
 
 #[test]
 fn claude_stream_prints_the_text_then_a_newline() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(anthropic_stream(&["Hel", "lo", ", world"], 12, 5, "end_turn")));
+    let server =
+        BedrockServer::scripted([Reply::Stream(anthropic_stream(&["Hel", "lo", ", world"], 12, 5, "end_turn"))]);
 
     let out = llmgw_bedrock(&server)
         .args(["stream", "-m", "claude", "-s", "Be brief.", "--temperature", "0.5", "Say hello"])
@@ -88,15 +86,9 @@ fn claude_stream_prints_the_text_then_a_newline() {
 
 #[test]
 fn claude_stream_json_is_deltas_then_done_with_usage_and_time_to_first_token() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(anthropic_stream(&["Hel", "lo"], 12, 5, "end_turn")));
+    let server = BedrockServer::scripted([Reply::Stream(anthropic_stream(&["Hel", "lo"], 12, 5, "end_turn"))]);
 
-    let out = llmgw_bedrock(&server)
-        .args(["stream", "--json", "-m", "claude", "Say hello"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
+    let out = run(&server, &["stream", "--json", "-m", "claude", "Say hello"]);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 
     let (deltas, done) = deltas_and_end(&out.stdout);
@@ -118,8 +110,7 @@ fn claude_stream_json_is_deltas_then_done_with_usage_and_time_to_first_token() {
 
 #[test]
 fn claude_stream_reads_stdin_as_the_prompt() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(anthropic_stream(&["Looks good."], 40, 3, "end_turn")));
+    let server = BedrockServer::scripted([Reply::Stream(anthropic_stream(&["Looks good."], 40, 3, "end_turn"))]);
 
     llmgw_bedrock(&server)
         .args(["stream", "-m", "claude", "Review this diff"])
@@ -139,8 +130,7 @@ fn claude_stream_reads_stdin_as_the_prompt() {
 
 #[test]
 fn llama_stream_prints_the_text_then_a_newline() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(llama_stream(&["The", " answer", " is 4."], 20, "stop")));
+    let server = BedrockServer::scripted([Reply::Stream(llama_stream(&["The", " answer", " is 4."], 20, "stop"))]);
 
     llmgw_bedrock(&server)
         .args(["stream", "-m", "llama", "--max-tokens", "64", "What is 2+2?"])
@@ -162,17 +152,9 @@ fn llama_stream_prints_the_text_then_a_newline() {
 
 #[test]
 fn llama_stream_json_is_deltas_then_done_with_bedrocks_counts() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(llama_stream(&["The", " answer", " is 4."], 20, "stop")));
+    let server = BedrockServer::scripted([Reply::Stream(llama_stream(&["The", " answer", " is 4."], 20, "stop"))]);
 
-    let out = llmgw_bedrock(&server)
-        .args(["stream", "--json", "-m", "llama", "What is 2+2?"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-
-    let (deltas, done) = deltas_and_end(&out.stdout);
+    let (deltas, done) = stream_json(&server, &["-m", "llama", "What is 2+2?"]);
     assert_eq!(deltas.concat(), "The answer is 4.");
     assert!(deltas.len() > 1, "pieces go out as they arrive: {deltas:?}");
     assert_eq!(done["type"], "done");
@@ -202,21 +184,12 @@ fn llama_stream_through_bedrock_never_prints_invented_turns() {
             llama_last_chunk(" is the answer.", 24, 20, "length"),
         ]
     };
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(frames()));
-    server.push(Reply::Stream(frames()));
+    let server = BedrockServer::scripted([Reply::Stream(frames()), Reply::Stream(frames())]);
 
-    let out =
-        llmgw_bedrock(&server).args(["stream", "-m", "llama", "What is 2+2?"]).assert().success().get_output().clone();
+    let out = run(&server, &["stream", "-m", "llama", "What is 2+2?"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "The answer is 4.\n");
 
-    let out = llmgw_bedrock(&server)
-        .args(["stream", "--json", "-m", "llama", "What is 2+2?"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let (deltas, done) = deltas_and_end(&out.stdout);
+    let (deltas, done) = stream_json(&server, &["-m", "llama", "What is 2+2?"]);
     assert_eq!(deltas.concat(), "The answer is 4.");
     assert!(deltas.iter().all(|d| !d.contains('<') && !d.contains("user")), "{deltas:?}");
     assert_eq!(done["type"], "done");
@@ -228,33 +201,28 @@ fn llama_stream_through_bedrock_never_prints_invented_turns() {
 /// The same failure when the deployment decodes special tokens to nothing: the invented turn is a bare `user` line.
 #[test]
 fn llama_stream_never_prints_an_invented_turn_without_template_tokens() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(vec![
+    let server = BedrockServer::scripted([Reply::Stream(vec![
         llama_chunk("Paris.", 2),
         llama_chunk("\n\nus", 4),
         llama_chunk("er\n\nAnd Germany?\n\nassistant\n\nBerlin.", 12),
         llama_last_chunk("", 12, 18, "length"),
-    ]));
+    ])]);
 
     llmgw_bedrock(&server).args(["stream", "-m", "llama", "Capital of France?"]).assert().success().stdout("Paris.\n");
 }
 
 #[test]
 fn llama_stream_does_not_repeat_cumulative_chunks() {
-    let server = BedrockServer::start();
     // Each chunk carries the whole text so far, and the last one replays it once more.
-    server.push(Reply::Stream(vec![
-        llama_chunk("Hello", 1),
-        llama_chunk("Hello, wor", 3),
-        llama_chunk("Hello, world!", 4),
-        llama_last_chunk("Hello, world!", 4, 9, "stop"),
-    ]));
-    server.push(Reply::Stream(vec![
-        llama_chunk("Hello", 1),
-        llama_chunk("Hello, wor", 3),
-        llama_chunk("Hello, world!", 4),
-        llama_last_chunk("Hello, world!", 4, 9, "stop"),
-    ]));
+    let cumulative = || {
+        Reply::Stream(vec![
+            llama_chunk("Hello", 1),
+            llama_chunk("Hello, wor", 3),
+            llama_chunk("Hello, world!", 4),
+            llama_last_chunk("Hello, world!", 4, 9, "stop"),
+        ])
+    };
+    let server = BedrockServer::scripted([cumulative(), cumulative()]);
 
     llmgw_bedrock(&server)
         .args(["stream", "-m", "llama", "Greet the world"])
@@ -262,13 +230,7 @@ fn llama_stream_does_not_repeat_cumulative_chunks() {
         .success()
         .stdout("Hello, world!\n");
 
-    let out = llmgw_bedrock(&server)
-        .args(["stream", "--json", "-m", "llama", "Greet the world"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let (deltas, done) = deltas_and_end(&out.stdout);
+    let (deltas, done) = stream_json(&server, &["-m", "llama", "Greet the world"]);
     assert_eq!(deltas.concat(), "Hello, world!");
     assert_eq!(done["content"], "Hello, world!");
     assert_eq!(done["stop_reason"], "end_turn");
@@ -276,17 +238,9 @@ fn llama_stream_does_not_repeat_cumulative_chunks() {
 
 #[test]
 fn llama_stream_applies_stop_sequences_as_the_text_arrives() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(llama_stream(&["1, 2,", " 3, 4", ", 5"], 12, "stop")));
+    let server = BedrockServer::scripted([Reply::Stream(llama_stream(&["1, 2,", " 3, 4", ", 5"], 12, "stop"))]);
 
-    let out = llmgw_bedrock(&server)
-        .args(["stream", "--json", "-m", "llama", "--stop", " 3", "Count to five"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-
-    let (deltas, done) = deltas_and_end(&out.stdout);
+    let (deltas, done) = stream_json(&server, &["-m", "llama", "--stop", " 3", "Count to five"]);
     assert_eq!(deltas.concat(), "1, 2,");
     assert_eq!(done["stop_reason"], "stop_sequence");
     assert!(server.only_request().body.get("stop").is_none());
@@ -297,8 +251,7 @@ fn llama_stream_applies_stop_sequences_as_the_text_arrives() {
 
 #[test]
 fn converse_stream_prints_the_text_and_sends_converse_stream() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(converse_stream(&["Bon", "jour", " !"], 7, 3)));
+    let server = BedrockServer::scripted([Reply::Stream(converse_stream(&["Bon", "jour", " !"], 7, 3))]);
 
     llmgw_bedrock(&server)
         .args(["stream", "-m", "nova-lite", "-s", "Answer in French.", "--max-tokens", "50", "--stop", "END"])
@@ -322,17 +275,9 @@ fn converse_stream_prints_the_text_and_sends_converse_stream() {
 
 #[test]
 fn converse_stream_json_is_deltas_then_done_with_usage_from_metadata() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(converse_stream(&["Four", "."], 9, 2)));
+    let server = BedrockServer::scripted([Reply::Stream(converse_stream(&["Four", "."], 9, 2))]);
 
-    let out = llmgw_bedrock(&server)
-        .args(["stream", "--json", "-m", "mistral", "2+2?"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-
-    let (deltas, done) = deltas_and_end(&out.stdout);
+    let (deltas, done) = stream_json(&server, &["-m", "mistral", "2+2?"]);
     assert_eq!(deltas, ["Four", "."]);
     assert_eq!(done["type"], "done");
     assert_eq!((done["vendor"].as_str(), done["content"].as_str()), (Some("mistral"), Some("Four.")));
@@ -344,13 +289,9 @@ fn converse_stream_json_is_deltas_then_done_with_usage_from_metadata() {
 
 #[test]
 fn converse_stream_empty_deltas_are_not_events() {
-    let server = BedrockServer::start();
-    server.push(Reply::Stream(converse_stream(&["", "Hi", "", "!"], 7, 2)));
+    let server = BedrockServer::scripted([Reply::Stream(converse_stream(&["", "Hi", "", "!"], 7, 2))]);
 
-    let out =
-        llmgw_bedrock(&server).args(["stream", "--json", "-m", "nova", "hi"]).assert().success().get_output().clone();
-
-    let (deltas, done) = deltas_and_end(&out.stdout);
+    let (deltas, done) = stream_json(&server, &["-m", "nova", "hi"]);
     assert_eq!(deltas, ["Hi", "!"]);
     assert_eq!(done["content"], "Hi!");
 }

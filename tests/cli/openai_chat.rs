@@ -15,8 +15,7 @@ fn output_text(out: &std::process::Output) -> String {
 
 #[test]
 fn gpt_chat_sends_every_flag_as_chat_completions_with_a_bearer_key() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Json(completion("gpt-5.1", "4", 21, 1, "stop")));
+    let server = OpenAiServer::scripted([Reply::Json(completion("gpt-5.1", "4", 21, 1, "stop"))]);
 
     let out = openai_sandbox(&server)
         .llmgw()
@@ -57,8 +56,7 @@ fn gpt_chat_sends_every_flag_as_chat_completions_with_a_bearer_key() {
 
 #[test]
 fn the_gpt_alias_goes_to_a_reasoning_model_with_max_completion_tokens_and_json_has_usage_and_cost_fields() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Json(completion("gpt-5.1", "Hello!", 8, 3, "stop")));
+    let server = OpenAiServer::scripted([Reply::Json(completion("gpt-5.1", "Hello!", 8, 3, "stop"))]);
 
     let out = openai_sandbox(&server).llmgw().args(["--json", "chat", "-m", "gpt", "hello"]).assert().success();
     let doc = json_doc(&out.get_output().stdout);
@@ -92,8 +90,7 @@ fn length_stop_is_max_tokens_and_missing_usage_is_estimated_and_flagged() {
 
 #[test]
 fn openai_org_and_project_headers_come_from_the_environment() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Json(completion("gpt-4o-mini", "ok", 1, 1, "stop")));
+    let server = OpenAiServer::scripted([Reply::Json(completion("gpt-4o-mini", "ok", 1, 1, "stop"))]);
     openai_sandbox(&server)
         .env("OPENAI_ORG_ID", "org-test")
         .env("OPENAI_PROJECT_ID", "proj_test")
@@ -109,8 +106,7 @@ fn openai_org_and_project_headers_come_from_the_environment() {
 
 #[test]
 fn azure_chat_goes_to_the_deployment_with_the_api_version_and_an_api_key_header() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Json(completion("gpt-4.1", "Bonjour", 5, 1, "stop")));
+    let server = OpenAiServer::scripted([Reply::Json(completion("gpt-4.1", "Bonjour", 5, 1, "stop"))]);
 
     let out = azure_sandbox(&server)
         .llmgw()
@@ -134,8 +130,7 @@ fn azure_chat_goes_to_the_deployment_with_the_api_version_and_an_api_key_header(
 
 #[test]
 fn an_azure_model_with_its_own_deployment_name_uses_it_and_the_settings_api_version() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Json(completion("gpt-4o", "ok", 1, 1, "stop")));
+    let server = OpenAiServer::scripted([Reply::Json(completion("gpt-4o", "ok", 1, 1, "stop"))]);
     let sandbox = direct().env("AZURE_OPENAI_ENDPOINT", server.url()).env("AZURE_OPENAI_API_KEY", AZURE_KEY);
     let config = sandbox.copy_config();
     edit_json(&config.join("providers/azure/models.json"), |doc| {
@@ -166,8 +161,7 @@ fn local_server_config(sandbox: &Sandbox, server: &OpenAiServer) -> std::path::P
 
 #[test]
 fn a_local_openai_compatible_server_without_api_key_env_gets_no_auth_header() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Json(completion("llama3.2", "Hi from a local model", 3, 5, "stop")));
+    let server = OpenAiServer::scripted([Reply::Json(completion("llama3.2", "Hi from a local model", 3, 5, "stop"))]);
     // Even with OpenAI's variables set, a provider without apiKeyEnv sends no key.
     let sandbox = direct().env("OPENAI_API_KEY", OPENAI_KEY);
     let config = local_server_config(&sandbox, &server);

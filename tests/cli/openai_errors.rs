@@ -37,8 +37,8 @@ fn an_unset_api_key_variable_exits_5_naming_it_before_anything_is_sent() {
 
 #[test]
 fn a_refused_key_exits_5_with_a_hint_naming_the_variable_and_is_not_retried() {
-    let server = OpenAiServer::start();
-    server.push(Reply::error(401, "invalid_api_key", "Incorrect API key provided: sk-test-***6789."));
+    let server =
+        OpenAiServer::scripted([Reply::error(401, "invalid_api_key", "Incorrect API key provided: sk-test-***6789.")]);
     let error = chat_error(&openai_sandbox(&server), &["-m", "gpt", "hi"], 5);
     assert_eq!(error["code"], "auth");
     assert!(error["message"].as_str().unwrap().contains("Incorrect API key"), "{error}");
@@ -69,8 +69,11 @@ fn an_unknown_model_exits_3_with_suggestions_across_providers() {
 
 #[test]
 fn a_missing_azure_deployment_exits_3() {
-    let server = OpenAiServer::start();
-    server.push(Reply::error(404, "DeploymentNotFound", "The API deployment for this resource does not exist."));
+    let server = OpenAiServer::scripted([Reply::error(
+        404,
+        "DeploymentNotFound",
+        "The API deployment for this resource does not exist.",
+    )]);
     let error = chat_error(&azure_sandbox(&server), &["-m", "azure-gpt", "hi"], 3);
     assert_eq!(error["code"], "model_not_ready");
     assert!(error["message"].as_str().unwrap().contains("deployment"), "{error}");
@@ -95,9 +98,10 @@ fn rate_limits_are_retried_max_attempts_times_honouring_retry_after_then_exit_6(
 
 #[test]
 fn a_rate_limit_then_success_exits_0_and_a_stream_retries_before_any_text() {
-    let server = OpenAiServer::start();
-    server.push(Reply::error(429, "rate_limit_exceeded", "slow down").with_header("retry-after-ms", "10"));
-    server.push(Reply::Json(completion("gpt-4o", "fine", 1, 1, "stop")));
+    let server = OpenAiServer::scripted([
+        Reply::error(429, "rate_limit_exceeded", "slow down").with_header("retry-after-ms", "10"),
+        Reply::Json(completion("gpt-4o", "fine", 1, 1, "stop")),
+    ]);
     openai_sandbox(&server).llmgw().args(["chat", "-m", "gpt-4o", "hi"]).assert().success().stdout("fine\n");
 
     server.push(Reply::text(503, "Service Unavailable"));
@@ -108,8 +112,7 @@ fn a_rate_limit_then_success_exits_0_and_a_stream_retries_before_any_text() {
 
 #[test]
 fn insufficient_quota_exits_6_without_retrying() {
-    let server = OpenAiServer::start();
-    server.push(Reply::error(429, "insufficient_quota", "You exceeded your current quota."));
+    let server = OpenAiServer::scripted([Reply::error(429, "insufficient_quota", "You exceeded your current quota.")]);
     let error = chat_error(&openai_sandbox(&server), &["-m", "gpt", "hi"], 6);
     assert!(error["message"].as_str().unwrap().contains("quota"), "{error}");
     assert_eq!(server.requests().len(), 1);
@@ -147,8 +150,7 @@ fn a_rejected_request_exits_2_with_the_servers_message_and_is_not_retried() {
 
 #[test]
 fn a_server_that_never_answers_times_out_with_exit_7() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Hang);
+    let server = OpenAiServer::scripted([Reply::Hang]);
     let started = Instant::now();
     let error = chat_error(&openai_sandbox(&server), &["--timeout", "1", "-m", "gpt", "hi"], 7);
     assert!(error["message"].as_str().unwrap().contains("timed out"), "{error}");
@@ -176,8 +178,7 @@ fn an_unreachable_server_exits_7() {
 
 #[test]
 fn a_404_that_is_not_about_the_model_is_a_wrong_url_with_exit_7() {
-    let server = OpenAiServer::start();
-    server.push(Reply::text(404, "404 page not found"));
+    let server = OpenAiServer::scripted([Reply::text(404, "404 page not found")]);
     let error = chat_error(&openai_sandbox(&server), &["-m", "gpt", "hi"], 7);
     let message = error["message"].as_str().unwrap();
     assert!(message.contains("404 page not found") && message.contains("/v1/chat/completions"), "{error}");

@@ -2,32 +2,17 @@
 //! usage comes from the `include_usage` chunk (or is estimated and flagged), comment lines are skipped, and a stream
 //! that stops before `data: [DONE]`, drops, or goes silent is a failure with exit 7, never a silent success.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 
-use crate::support::json_lines;
+use crate::support::deltas_and_end;
 use crate::support::openai::{
     AZURE_KEY, Event, OPENAI_KEY, OpenAiServer, Reply, azure_sandbox, delta, done, openai_sandbox, stream,
 };
 
-/// The delta texts and the final event of `stream --json`.
-fn deltas_and_end(stdout: &[u8]) -> (Vec<String>, Value) {
-    let mut events = json_lines(stdout);
-    let end = events.pop().expect("at least one event");
-    let deltas = events
-        .iter()
-        .map(|e| {
-            assert_eq!(e["type"], "delta", "only deltas before the last event: {e}");
-            e["text"].as_str().unwrap().to_owned()
-        })
-        .collect();
-    (deltas, end)
-}
-
 #[test]
 fn gpt_stream_prints_the_pieces_and_asks_for_usage() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Sse(stream(&["Hel", "lo", " there"], Some((9, 3)), "stop")));
+    let server = OpenAiServer::scripted([Reply::Sse(stream(&["Hel", "lo", " there"], Some((9, 3)), "stop"))]);
 
     let out =
         openai_sandbox(&server).llmgw().args(["stream", "-m", "gpt-4o", "-s", "be brief", "hi"]).assert().success();
@@ -50,8 +35,7 @@ fn gpt_stream_prints_the_pieces_and_asks_for_usage() {
 
 #[test]
 fn stream_json_has_deltas_then_done_with_the_reported_usage() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Sse(stream(&["A", "B"], Some((12, 2)), "length")));
+    let server = OpenAiServer::scripted([Reply::Sse(stream(&["A", "B"], Some((12, 2)), "length"))]);
 
     let out = openai_sandbox(&server).llmgw().args(["--json", "stream", "-m", "gpt-mini", "hi"]).assert().success();
     let (deltas, end) = deltas_and_end(&out.get_output().stdout);
@@ -83,8 +67,7 @@ fn comment_lines_are_skipped_and_a_stream_without_usage_is_estimated_and_flagged
 
 #[test]
 fn azure_stream_goes_to_the_deployment() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Sse(stream(&["Sa", "lut"], Some((4, 2)), "stop")));
+    let server = OpenAiServer::scripted([Reply::Sse(stream(&["Sa", "lut"], Some((4, 2)), "stop"))]);
     azure_sandbox(&server).llmgw().args(["stream", "-m", "azure-gpt-mini", "hi"]).assert().success().stdout("Salut\n");
     let request = server.only_request();
     assert_eq!(request.path, "/openai/deployments/gpt-4.1-mini/chat/completions");
@@ -109,16 +92,14 @@ fn a_stream_that_ends_without_done_exits_7_after_printing_what_came() {
 
 #[test]
 fn a_dropped_stream_exits_7() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Sse(vec![delta("cut"), Event::Drop]));
+    let server = OpenAiServer::scripted([Reply::Sse(vec![delta("cut"), Event::Drop])]);
     let out = openai_sandbox(&server).llmgw().args(["stream", "-m", "gpt-4o", "hi"]).assert().code(7);
     assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("cut"));
 }
 
 #[test]
 fn a_server_that_keeps_the_stream_open_and_silent_times_out_with_exit_7() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Sse(vec![delta("waiting"), Event::Hang]));
+    let server = OpenAiServer::scripted([Reply::Sse(vec![delta("waiting"), Event::Hang])]);
     let started = std::time::Instant::now();
     let out = openai_sandbox(&server).llmgw().args(["stream", "--timeout", "1", "-m", "gpt-4o", "hi"]).assert().code(7);
     assert!(started.elapsed() < Duration::from_secs(20));
@@ -136,8 +117,13 @@ fn an_error_event_inside_the_stream_exits_7_with_its_message() {
 
 #[test]
 fn a_server_that_ignores_stream_true_and_sends_json_is_printed_whole() {
-    let server = OpenAiServer::start();
-    server.push(Reply::Json(crate::support::openai::completion("gpt-4o", "whole reply", 3, 2, "stop")));
+    let server = OpenAiServer::scripted([Reply::Json(crate::support::openai::completion(
+        "gpt-4o",
+        "whole reply",
+        3,
+        2,
+        "stop",
+    ))]);
     let out = openai_sandbox(&server).llmgw().args(["--json", "stream", "-m", "gpt-4o", "hi"]).assert().success();
     let (deltas, end) = deltas_and_end(&out.get_output().stdout);
     assert_eq!(deltas, ["whole reply"]);

@@ -8,7 +8,8 @@
 //! independent check that the SDK, llmgw and the format agree.
 //!
 //! A test queues one [`Reply`] per expected request with [`BedrockServer::push`] and afterwards inspects what llmgw
-//! sent with [`BedrockServer::requests`]. Connections are kept alive, as the SDK pools them and retries on them.
+//! sent with [`BedrockServer::requests`] ([`BedrockServer::scripted`] queues replies at the start). Connections are
+//! kept alive, as the SDK pools them and retries on them. The HTTP/1.1 plumbing is `http.rs`, shared with `openai.rs`.
 //! Replies can also misbehave on purpose (delay, hang, drop the connection, corrupt a CRC) so that timeouts,
 //! retries and broken streams can be tested. Dropping the server closes every connection it holds.
 //!
@@ -22,17 +23,17 @@
 // This file is compiled into the test binary and into an example; each uses a different part of it.
 #![allow(dead_code)]
 
-use std::collections::{HashMap, VecDeque};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::io;
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
+
+use super::http::{self, ChunkedBody};
 
 /// One scripted answer to one request.
 pub enum Reply {
@@ -59,7 +60,7 @@ pub enum Reply {
 pub type Generator = Box<dyn FnOnce(&mut FrameSink) -> io::Result<()> + Send>;
 
 /// Answers a request when no scripted reply is queued.
-pub type Fallback = Box<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+pub type Fallback = http::Fallback<Bedrock>;
 
 impl Reply {
     /// `Reply::Error` without the `String` noise.
@@ -109,75 +110,54 @@ pub struct Recorded {
 impl Recorded {
     /// The first header with this (case-insensitive) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        http::header(&self.headers, name)
     }
 }
 
-/// The server. Bound to `127.0.0.1`; shuts down, closing every connection, when dropped.
-pub struct BedrockServer {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    acceptor: Option<JoinHandle<()>>,
-}
+/// The server. Bound to `127.0.0.1`; shuts down, closing every connection, when dropped. `url()` is for
+/// `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`.
+pub type BedrockServer = http::Server<Bedrock>;
 
 /// Options for [`BedrockServer::builder`].
-pub struct Builder {
-    port: u16,
-    fallback: Option<Fallback>,
-    record: bool,
-}
+pub type Builder = http::Builder<Bedrock>;
 
-struct Shared {
-    replies: Mutex<VecDeque<Reply>>,
-    requests: Mutex<Vec<Recorded>>,
-    fallback: Option<Fallback>,
-    record: bool,
-    shutdown: AtomicBool,
-    connections: Mutex<HashMap<u64, TcpStream>>,
-    next_connection: AtomicU64,
+type Shared = http::Shared<Bedrock>;
+
+/// Bedrock's side of the shared HTTP plumbing: its recorded requests, replies and request ids.
+pub struct Bedrock {
     next_request_id: AtomicU64,
 }
 
-impl BedrockServer {
-    /// A scripted server on an ephemeral port.
-    pub fn start() -> BedrockServer {
-        BedrockServer::builder().start().expect("bind the local Bedrock server")
+impl Default for Bedrock {
+    fn default() -> Bedrock {
+        Bedrock { next_request_id: AtomicU64::new(1) }
+    }
+}
+
+impl Bedrock {
+    fn request_id(&self) -> String {
+        let n = self.next_request_id.fetch_add(1, Ordering::Relaxed);
+        format!("11111111-2222-4333-8444-{n:012x}")
+    }
+}
+
+impl http::Wire for Bedrock {
+    type Recorded = Recorded;
+    type Reply = Reply;
+    const NAME: &'static str = "bedrock";
+
+    fn record(request: http::Request) -> Recorded {
+        let (model_id, operation) = parse_target(&request.target);
+        let body = request.json();
+        Recorded { method: request.method, path: request.target, model_id, operation, headers: request.headers, body }
     }
 
-    pub fn builder() -> Builder {
-        Builder { port: 0, fallback: None, record: true }
+    fn unscripted() -> Reply {
+        Reply::error(500, "InternalServerException", "no scripted reply")
     }
 
-    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Queue the answer to the next request that has none yet.
-    pub fn push(&self, reply: Reply) {
-        lock(&self.shared.replies).push_back(reply);
-    }
-
-    /// Every request received so far, in order.
-    pub fn requests(&self) -> Vec<Recorded> {
-        lock(&self.shared.requests).clone()
-    }
-
-    /// Scripted replies not consumed yet.
-    pub fn pending(&self) -> usize {
-        lock(&self.shared.replies).len()
-    }
-
-    /// The one request received so far; fails the test when there were none or several.
-    pub fn only_request(&self) -> Recorded {
-        let mut requests = self.requests();
-        assert_eq!(requests.len(), 1, "exactly one request upstream: {requests:#?}");
-        requests.remove(0)
+    fn respond(shared: &Arc<Shared>, stream: &TcpStream, request: &Recorded, reply: Reply) -> io::Result<bool> {
+        respond(shared, stream, &request.operation, reply)
     }
 }
 
@@ -186,246 +166,8 @@ pub fn model_path(id: &str, operation: &str) -> String {
     format!("/model/{}/{operation}", id.replace(':', "%3A").replace('/', "%2F"))
 }
 
-impl Builder {
-    /// Listen on this port instead of an ephemeral one.
-    pub fn port(mut self, port: u16) -> Builder {
-        self.port = port;
-        self
-    }
-
-    /// Answer with `fallback` when the queue is empty (instead of a 500 "no scripted reply").
-    pub fn fallback(mut self, fallback: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Builder {
-        self.fallback = Some(Box::new(fallback));
-        self
-    }
-
-    /// Whether to keep every request for [`BedrockServer::requests`] (default: yes).
-    pub fn record(mut self, record: bool) -> Builder {
-        self.record = record;
-        self
-    }
-
-    pub fn start(self) -> io::Result<BedrockServer> {
-        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
-        let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
-            replies: Mutex::new(VecDeque::new()),
-            requests: Mutex::new(Vec::new()),
-            fallback: self.fallback,
-            record: self.record,
-            shutdown: AtomicBool::new(false),
-            connections: Mutex::new(HashMap::new()),
-            next_connection: AtomicU64::new(0),
-            next_request_id: AtomicU64::new(1),
-        });
-        let acceptor = {
-            let shared = Arc::clone(&shared);
-            thread::Builder::new().name("bedrock-accept".into()).spawn(move || accept(listener, shared))?
-        };
-        Ok(BedrockServer { addr, shared, acceptor: Some(acceptor) })
-    }
-}
-
-impl Drop for BedrockServer {
-    fn drop(&mut self) {
-        self.shared.shutdown.store(true, Ordering::SeqCst);
-        for stream in lock(&self.shared.connections).values() {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-        // Wake the acceptor so it sees the flag.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panicking test thread must not take the whole server down with it.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Shared {
-    fn stopping(&self) -> bool {
-        self.shutdown.load(Ordering::SeqCst)
-    }
-
-    /// Sleep, waking early on shutdown. False when the server is shutting down.
-    fn sleep(&self, duration: Duration) -> bool {
-        let deadline = Instant::now() + duration;
-        loop {
-            if self.stopping() {
-                return false;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return true;
-            }
-            thread::sleep((deadline - now).min(Duration::from_millis(10)));
-        }
-    }
-
-    fn next_reply(&self, request: &Recorded) -> Reply {
-        if let Some(reply) = lock(&self.replies).pop_front() {
-            return reply;
-        }
-        match &self.fallback {
-            Some(fallback) => fallback(request),
-            None => Reply::error(500, "InternalServerException", "no scripted reply"),
-        }
-    }
-
-    fn request_id(&self) -> String {
-        let n = self.next_request_id.fetch_add(1, Ordering::Relaxed);
-        format!("11111111-2222-4333-8444-{n:012x}")
-    }
-}
-
-fn accept(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
-        if shared.stopping() {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        let id = shared.next_connection.fetch_add(1, Ordering::Relaxed);
-        match stream.try_clone() {
-            Ok(handle) => {
-                lock(&shared.connections).insert(id, handle);
-            }
-            Err(_) => continue,
-        }
-        let spawned = thread::Builder::new().name(format!("bedrock-conn-{id}")).spawn({
-            let shared = Arc::clone(&shared);
-            move || {
-                serve_connection(&shared, stream);
-                lock(&shared.connections).remove(&id);
-            }
-        });
-        if spawned.is_err()
-            && let Some(stream) = lock(&shared.connections).remove(&id)
-        {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
-// HTTP/1.1
-
-struct Incoming {
-    recorded: Recorded,
-    close: bool,
-}
-
-fn serve_connection(shared: &Arc<Shared>, stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let Ok(read_half) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(read_half);
-    while !shared.stopping() {
-        let incoming = match read_request(&mut reader, &stream) {
-            Ok(Some(incoming)) => incoming,
-            Ok(None) | Err(_) => break,
-        };
-        let reply = shared.next_reply(&incoming.recorded);
-        let operation = incoming.recorded.operation.clone();
-        if shared.record {
-            lock(&shared.requests).push(incoming.recorded);
-        }
-        match respond(shared, &stream, &operation, reply) {
-            Ok(true) if !incoming.close => {}
-            _ => break,
-        }
-    }
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
-/// Reads one request; `None` on a clean end of the connection.
-fn read_request(reader: &mut BufReader<TcpStream>, writer: &TcpStream) -> io::Result<Option<Incoming>> {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        if !line.trim().is_empty() {
-            break;
-        }
-    }
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("bad request line {line:?}")));
-    };
-    let (method, target, version) = (method.to_owned(), target.to_owned(), version.to_owned());
-
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let header = line.trim_end_matches(['\r', '\n']);
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-
-    if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
-        (&*writer).write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-    }
-    let chunked = header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    let body = if chunked {
-        read_chunked(reader)?
-    } else {
-        let length = match header("content-length") {
-            Some(v) => v.parse::<usize>().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?,
-            None => 0,
-        };
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        body
-    };
-    let close = match header("connection") {
-        Some(v) => v.eq_ignore_ascii_case("close"),
-        None => version == "HTTP/1.0",
-    };
-
-    let (model_id, operation) = parse_target(&target);
-    let body = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
-    };
-    Ok(Some(Incoming { recorded: Recorded { method, path: target, model_id, operation, headers, body }, close }))
-}
-
-fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line)?;
-        let size = line.trim().split(';').next().unwrap_or("");
-        let size = usize::from_str_radix(size, 16).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        if size == 0 {
-            // Trailers, up to the blank line.
-            loop {
-                line.clear();
-                if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
-                    return Ok(body);
-                }
-            }
-        }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
-        let mut crlf = [0; 2];
-        reader.read_exact(&mut crlf)?;
-    }
-}
+// Requests and responses
 
 /// `/model/{id}/{operation}` -> (decoded id, operation).
 fn parse_target(target: &str) -> (String, String) {
@@ -454,25 +196,6 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        424 => "Failed Dependency",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Unknown",
-    }
 }
 
 /// Writes the answer. True when the connection may serve another request.
@@ -527,14 +250,12 @@ fn respond(shared: &Arc<Shared>, stream: &TcpStream, operation: &str, reply: Rep
             }
             respond(shared, stream, operation, *then)
         }
-        Reply::Hang => {
-            while shared.sleep(Duration::from_secs(3600)) {}
-            Ok(false)
-        }
+        Reply::Hang => Ok(shared.hang()),
         Reply::Drop => Ok(false),
     }
 }
 
+/// A whole response, with Bedrock's `x-amzn-RequestId` first.
 fn write_response(
     shared: &Shared,
     stream: &TcpStream,
@@ -542,30 +263,20 @@ fn write_response(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> io::Result<()> {
-    let mut response = Vec::with_capacity(256 + body.len());
-    write!(response, "HTTP/1.1 {status} {}\r\nx-amzn-RequestId: {}\r\n", reason(status), shared.request_id())?;
-    for (name, value) in headers {
-        write!(response, "{name}: {value}\r\n")?;
-    }
-    write!(response, "Content-Length: {}\r\n\r\n", body.len())?;
-    response.extend_from_slice(body);
-    let mut stream = stream;
-    stream.write_all(&response)?;
-    stream.flush()
+    let request_id = shared.wire.request_id();
+    let mut all = vec![("x-amzn-RequestId", request_id.as_str())];
+    all.extend_from_slice(headers);
+    http::write_response(stream, status, &all, body)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Event-stream responses
 
-/// Above this many pending bytes a buffered sink sends them as one HTTP chunk.
-const CHUNK_TARGET: usize = 32 * 1024;
-
 /// The body of an event-stream response: encodes frames and sends them as HTTP chunks, either one chunk per frame,
 /// flushed (scripted streams, so tests see frames as they happen), or batched (generated streams).
 pub struct FrameSink {
     shared: Arc<Shared>,
-    out: BufWriter<TcpStream>,
-    pending: Vec<u8>,
+    body: ChunkedBody,
     payload: Vec<u8>,
     base64: String,
     flush_each: bool,
@@ -576,21 +287,17 @@ const CHUNK_HEADERS: [(&str, &str); 3] =
 
 impl FrameSink {
     fn start(shared: &Arc<Shared>, stream: &TcpStream, operation: &str, flush_each: bool) -> io::Result<FrameSink> {
-        let mut out = BufWriter::with_capacity(4 * CHUNK_TARGET, stream.try_clone()?);
-        write!(
-            out,
+        let mut head = format!(
             "HTTP/1.1 200 OK\r\nx-amzn-RequestId: {}\r\nContent-Type: application/vnd.amazon.eventstream\r\n",
-            shared.request_id()
-        )?;
+            shared.wire.request_id()
+        );
         if operation == "invoke-with-response-stream" {
-            out.write_all(b"X-Amzn-Bedrock-Content-Type: application/json\r\n")?;
+            head.push_str("X-Amzn-Bedrock-Content-Type: application/json\r\n");
         }
-        out.write_all(b"Transfer-Encoding: chunked\r\n\r\n")?;
-        out.flush()?;
+        head.push_str("Transfer-Encoding: chunked\r\n\r\n");
         Ok(FrameSink {
             shared: Arc::clone(shared),
-            out,
-            pending: Vec::with_capacity(CHUNK_TARGET + 1024),
+            body: ChunkedBody::start(stream, head.as_bytes())?,
             payload: Vec::with_capacity(1024),
             base64: String::with_capacity(1024),
             flush_each,
@@ -600,14 +307,14 @@ impl FrameSink {
     /// An InvokeModelWithResponseStream chunk carrying `vendor_json` (the model family's own JSON).
     pub fn chunk(&mut self, vendor_json: &[u8]) -> io::Result<()> {
         self.chunk_payload(vendor_json);
-        encode_frame(&mut self.pending, &CHUNK_HEADERS, &self.payload);
+        encode_frame(&mut self.body.pending, &CHUNK_HEADERS, &self.payload);
         self.frame_done()
     }
 
     /// A ConverseStream event (`messageStart`, `contentBlockDelta`, ...) with its JSON payload.
     pub fn event(&mut self, name: &str, json: &[u8]) -> io::Result<()> {
         let headers = [(":event-type", name), (":content-type", "application/json"), (":message-type", "event")];
-        encode_frame(&mut self.pending, &headers, json);
+        encode_frame(&mut self.body.pending, &headers, json);
         self.frame_done()
     }
 
@@ -621,23 +328,22 @@ impl FrameSink {
             (":message-type", "exception"),
         ];
         let payload = serde_json::to_vec(&json!({ "message": message }))?;
-        encode_frame(&mut self.pending, &headers, &payload);
+        encode_frame(&mut self.body.pending, &headers, &payload);
         self.frame_done()
     }
 
     /// A chunk frame whose trailing message CRC does not match its bytes.
     pub fn corrupt_chunk(&mut self, vendor_json: &[u8]) -> io::Result<()> {
         self.chunk_payload(vendor_json);
-        encode_frame(&mut self.pending, &CHUNK_HEADERS, &self.payload);
-        let last = self.pending.len() - 1;
-        self.pending[last] ^= 0xff;
+        encode_frame(&mut self.body.pending, &CHUNK_HEADERS, &self.payload);
+        let last = self.body.pending.len() - 1;
+        self.body.pending[last] ^= 0xff;
         self.frame_done()
     }
 
     /// Send everything written so far.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.send_pending()?;
-        self.out.flush()
+        self.body.flush()
     }
 
     /// Flush, then wait. False when the server shuts down meanwhile.
@@ -656,29 +362,11 @@ impl FrameSink {
     }
 
     fn frame_done(&mut self) -> io::Result<()> {
-        if self.flush_each {
-            self.flush()
-        } else if self.pending.len() >= CHUNK_TARGET {
-            self.send_pending()
-        } else {
-            Ok(())
-        }
+        if self.flush_each { self.body.flush() } else { self.body.written() }
     }
 
-    fn send_pending(&mut self) -> io::Result<()> {
-        if !self.pending.is_empty() {
-            write!(self.out, "{:x}\r\n", self.pending.len())?;
-            self.out.write_all(&self.pending)?;
-            self.out.write_all(b"\r\n")?;
-            self.pending.clear();
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> io::Result<()> {
-        self.send_pending()?;
-        self.out.write_all(b"0\r\n\r\n")?;
-        self.out.flush()
+    fn finish(self) -> io::Result<()> {
+        self.body.finish()
     }
 }
 

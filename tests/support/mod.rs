@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod bedrock;
+pub mod http;
 pub mod openai;
 
 use std::ffi::OsString;
@@ -219,4 +220,18 @@ pub fn json_doc(stdout: &[u8]) -> serde_json::Value {
 /// A command's stderr as text.
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The NDJSON of `stream --json`: the texts of its deltas (every event but the last must be one) and the last event.
+pub fn deltas_and_end(stdout: &[u8]) -> (Vec<String>, serde_json::Value) {
+    let mut events = json_lines(stdout);
+    let end = events.pop().expect("at least one event");
+    let deltas = events
+        .iter()
+        .map(|e| {
+            assert_eq!(e["type"], "delta", "only deltas before the last event: {e}");
+            e["text"].as_str().expect("a delta has text").to_owned()
+        })
+        .collect();
+    (deltas, end)
 }

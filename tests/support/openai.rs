@@ -9,7 +9,8 @@
 //!
 //! A test queues one [`Reply`] per expected request with [`OpenAiServer::push`] and afterwards inspects what llmgw
 //! sent with [`OpenAiServer::requests`]: method, path, query, headers and the JSON body. An empty queue answers 500.
-//! The server is plain HTTP/1.1 on 127.0.0.1 (no TLS), one thread per connection; dropping it closes everything.
+//! The server is plain HTTP/1.1 on 127.0.0.1 (no TLS), one thread per connection (the plumbing shared with
+//! `bedrock.rs` is `http.rs`); dropping it closes everything.
 //!
 //! The same file also backs `examples/fake_openai.rs`, the server for trying llmgw by hand and for the benchmark:
 //! [`OpenAiServer::builder`] takes a fallback that answers when the queue is empty, and [`Reply::Generate`] streams
@@ -17,15 +18,14 @@
 
 #![allow(dead_code)]
 
-use std::collections::{HashMap, VecDeque};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::io::{self, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use super::http::{self, ChunkedBody};
 
 #[cfg(test)]
 use super::Sandbox;
@@ -57,7 +57,7 @@ pub enum Reply {
 pub type Generator = Box<dyn FnOnce(&mut SseSink) -> io::Result<()> + Send>;
 
 /// Answers a request when no scripted reply is queued.
-pub type Fallback = Box<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+pub type Fallback = http::Fallback<OpenAi>;
 
 impl Reply {
     /// An OpenAI-shaped error: `{"error": {"message", "type", "code"}}`.
@@ -126,296 +126,88 @@ pub struct Recorded {
 impl Recorded {
     /// The first header with this (case-insensitive) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        http::header(&self.headers, name)
     }
 }
 
-/// The server. Bound to `127.0.0.1`; shuts down, closing every connection, when dropped.
-pub struct OpenAiServer {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    acceptor: Option<JoinHandle<()>>,
-}
+/// The server. Bound to `127.0.0.1`; shuts down, closing every connection, when dropped. `url()` is an Azure
+/// endpoint; OpenAI's base URL is [`OpenAiServer::base_url`].
+pub type OpenAiServer = http::Server<OpenAi>;
 
 /// Options for [`OpenAiServer::builder`].
-pub struct Builder {
-    port: u16,
-    fallback: Option<Fallback>,
-    record: bool,
-}
+pub type Builder = http::Builder<OpenAi>;
 
-struct Shared {
-    replies: Mutex<VecDeque<Reply>>,
-    requests: Mutex<Vec<Recorded>>,
-    fallback: Option<Fallback>,
-    record: bool,
-    shutdown: AtomicBool,
-    connections: Mutex<HashMap<u64, TcpStream>>,
-    next_connection: AtomicU64,
-}
+type Shared = http::Shared<OpenAi>;
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The OpenAI side of the shared HTTP plumbing: its recorded requests and replies.
+#[derive(Default)]
+pub struct OpenAi;
+
+impl http::Wire for OpenAi {
+    type Recorded = Recorded;
+    type Reply = Reply;
+    const NAME: &'static str = "openai";
+
+    fn record(request: http::Request) -> Recorded {
+        let body = request.json();
+        let (path, query) = match request.target.split_once('?') {
+            Some((p, q)) => (p.to_owned(), q.to_owned()),
+            None => (request.target, String::new()),
+        };
+        Recorded { method: request.method, path, query, headers: request.headers, body }
+    }
+
+    fn unscripted() -> Reply {
+        Reply::text(500, "no scripted reply")
+    }
+
+    fn respond(shared: &Arc<Shared>, stream: &TcpStream, _request: &Recorded, reply: Reply) -> io::Result<bool> {
+        respond(shared, stream, reply)
+    }
 }
 
 impl OpenAiServer {
-    /// A scripted server on an ephemeral port.
-    pub fn start() -> OpenAiServer {
-        OpenAiServer::builder().start().expect("bind the local OpenAI server")
-    }
-
-    pub fn builder() -> Builder {
-        Builder { port: 0, fallback: None, record: true }
-    }
-
-    /// `http://127.0.0.1:PORT` (an Azure endpoint; OpenAI's base URL is [`OpenAiServer::base_url`]).
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
     /// `http://127.0.0.1:PORT/v1`, for `OPENAI_BASE_URL` or a provider's `baseUrl`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
-    }
-
-    /// Queue the answer to the next request that has none yet.
-    pub fn push(&self, reply: Reply) {
-        lock(&self.shared.replies).push_back(reply);
-    }
-
-    pub fn requests(&self) -> Vec<Recorded> {
-        lock(&self.shared.requests).clone()
-    }
-
-    /// The one request received so far; fails the test when there were none or several.
-    pub fn only_request(&self) -> Recorded {
-        let mut requests = self.requests();
-        assert_eq!(requests.len(), 1, "exactly one request upstream: {requests:#?}");
-        requests.remove(0)
+        format!("{}/v1", self.url())
     }
 }
 
-impl Builder {
-    /// Listen on this port instead of an ephemeral one.
-    pub fn port(mut self, port: u16) -> Builder {
-        self.port = port;
-        self
-    }
-
-    /// Answer with `fallback` when the queue is empty (instead of a 500 "no scripted reply").
-    pub fn fallback(mut self, fallback: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Builder {
-        self.fallback = Some(Box::new(fallback));
-        self
-    }
-
-    /// Whether to keep every request for [`OpenAiServer::requests`] (default: yes).
-    pub fn record(mut self, record: bool) -> Builder {
-        self.record = record;
-        self
-    }
-
-    pub fn start(self) -> io::Result<OpenAiServer> {
-        let listener = TcpListener::bind(("127.0.0.1", self.port))?;
-        let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared {
-            replies: Mutex::new(VecDeque::new()),
-            requests: Mutex::new(Vec::new()),
-            fallback: self.fallback,
-            record: self.record,
-            shutdown: AtomicBool::new(false),
-            connections: Mutex::new(HashMap::new()),
-            next_connection: AtomicU64::new(0),
-        });
-        let acceptor = {
-            let shared = Arc::clone(&shared);
-            thread::Builder::new().name("openai-accept".into()).spawn(move || accept(listener, shared))?
-        };
-        Ok(OpenAiServer { addr, shared, acceptor: Some(acceptor) })
-    }
-}
-
-impl Drop for OpenAiServer {
-    fn drop(&mut self) {
-        self.shared.shutdown.store(true, Ordering::SeqCst);
-        for stream in lock(&self.shared.connections).values() {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-        let _ = TcpStream::connect(self.addr);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-    }
-}
-
-impl Shared {
-    fn stopping(&self) -> bool {
-        self.shutdown.load(Ordering::SeqCst)
-    }
-
-    /// Sleep, waking early on shutdown. False when the server is shutting down.
-    fn sleep(&self, duration: Duration) -> bool {
-        let deadline = Instant::now() + duration;
-        loop {
-            if self.stopping() {
-                return false;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return true;
-            }
-            thread::sleep((deadline - now).min(Duration::from_millis(10)));
-        }
-    }
-
-    fn next_reply(&self, request: &Recorded) -> Reply {
-        if let Some(reply) = lock(&self.replies).pop_front() {
-            return reply;
-        }
-        match &self.fallback {
-            Some(fallback) => fallback(request),
-            None => Reply::text(500, "no scripted reply"),
-        }
-    }
-}
-
-fn accept(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
-        if shared.stopping() {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        let id = shared.next_connection.fetch_add(1, Ordering::Relaxed);
-        let Ok(handle) = stream.try_clone() else { continue };
-        lock(&shared.connections).insert(id, handle);
-        let shared = Arc::clone(&shared);
-        thread::spawn(move || {
-            serve(&shared, stream);
-            lock(&shared.connections).remove(&id);
-        });
-    }
-}
-
-fn serve(shared: &Arc<Shared>, stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let Ok(read_half) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(read_half);
-    while !shared.stopping() {
-        let Ok(Some(recorded)) = read_request(&mut reader) else { break };
-        let reply = shared.next_reply(&recorded);
-        if shared.record {
-            lock(&shared.requests).push(recorded);
-        }
-        match respond(shared, &stream, reply) {
-            Ok(true) => {}
-            _ => break,
-        }
-    }
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
-fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Recorded>> {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        if !line.trim().is_empty() {
-            break;
-        }
-    }
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "bad request line"));
-    };
-    let (method, target) = (method.to_owned(), target.to_owned());
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        let header = line.trim_end_matches(['\r', '\n']);
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    let length =
-        headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok()).unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    let body = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
-    };
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_owned(), q.to_owned()),
-        None => (target, String::new()),
-    };
-    Ok(Some(Recorded { method, path, query, headers, body }))
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Unknown",
-    }
-}
+const SSE_HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 /// Writes the answer. True when the connection may serve another request.
 fn respond(shared: &Shared, stream: &TcpStream, reply: Reply) -> io::Result<bool> {
-    let mut out = stream;
     match reply {
         Reply::Json(value) => {
-            write_whole(out, 200, "application/json", &[], value.to_string().as_bytes())?;
+            let body = value.to_string();
+            http::write_response(stream, 200, &[("Content-Type", "application/json")], body.as_bytes())?;
             Ok(true)
         }
         Reply::Status { status, content_type, body, headers } => {
-            write_whole(out, status, content_type, &headers, body.as_bytes())?;
+            let mut all = vec![("Content-Type", content_type)];
+            all.extend(headers.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+            http::write_response(stream, status, &all, body.as_bytes())?;
             Ok(true)
         }
         Reply::Sse(events) => {
-            write!(
-                out,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\
-                 Transfer-Encoding: chunked\r\n\r\n"
-            )?;
-            out.flush()?;
+            // One HTTP chunk per event, flushed.
+            let mut body = ChunkedBody::start(stream, SSE_HEAD)?;
             for event in events {
-                let text = match event {
-                    Event::Data(value) => format!("data: {value}\n\n"),
-                    Event::Raw(text) => text,
+                match event {
+                    Event::Data(value) => write!(body.pending, "data: {value}\n\n")?,
+                    Event::Raw(text) => body.pending.extend_from_slice(text.as_bytes()),
                     Event::Delay(duration) => {
                         if !shared.sleep(duration) {
                             return Ok(false);
                         }
-                        continue;
                     }
-                    Event::Hang => {
-                        while shared.sleep(Duration::from_secs(3600)) {}
-                        return Ok(false);
-                    }
+                    Event::Hang => return Ok(shared.hang()),
                     Event::Drop => return Ok(false),
-                };
-                write!(out, "{:x}\r\n{text}\r\n", text.len())?;
-                out.flush()?;
+                }
+                body.flush()?;
             }
-            out.write_all(b"0\r\n\r\n")?;
-            out.flush()?;
+            body.finish()?;
             Ok(true)
         }
         Reply::Delay(duration, then) => {
@@ -424,98 +216,42 @@ fn respond(shared: &Shared, stream: &TcpStream, reply: Reply) -> io::Result<bool
             }
             respond(shared, stream, *then)
         }
-        Reply::Hang => {
-            while shared.sleep(Duration::from_secs(3600)) {}
-            Ok(false)
-        }
+        Reply::Hang => Ok(shared.hang()),
         Reply::Drop => Ok(false),
         Reply::Generate(generate) => {
-            let mut sink = SseSink::start(stream)?;
+            let mut sink = SseSink { body: ChunkedBody::start(stream, SSE_HEAD)? };
             generate(&mut sink)?;
-            sink.finish()?;
+            sink.body.finish()?;
             Ok(true)
         }
     }
 }
 
-/// Above this many pending bytes an [`SseSink`] sends them as one HTTP chunk.
-const CHUNK_TARGET: usize = 32 * 1024;
-
 /// The body of a generated event stream: collects events and sends them as large HTTP chunks.
 pub struct SseSink {
-    out: BufWriter<TcpStream>,
-    pending: Vec<u8>,
+    body: ChunkedBody,
 }
 
 impl SseSink {
-    fn start(stream: &TcpStream) -> io::Result<SseSink> {
-        let mut out = BufWriter::with_capacity(4 * CHUNK_TARGET, stream.try_clone()?);
-        out.write_all(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\
-              Transfer-Encoding: chunked\r\n\r\n",
-        )?;
-        out.flush()?;
-        Ok(SseSink { out, pending: Vec::with_capacity(CHUNK_TARGET + 1024) })
-    }
-
     /// `data: <json>\n\n`, with `json` already serialized.
     pub fn data(&mut self, json: &[u8]) -> io::Result<()> {
-        self.pending.extend_from_slice(b"data: ");
-        self.pending.extend_from_slice(json);
-        self.pending.extend_from_slice(b"\n\n");
-        self.written()
+        let pending = &mut self.body.pending;
+        pending.extend_from_slice(b"data: ");
+        pending.extend_from_slice(json);
+        pending.extend_from_slice(b"\n\n");
+        self.body.written()
     }
 
     /// Bytes as they are (`: ping\n\n`, `data: [DONE]\n\n`).
     pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.pending.extend_from_slice(bytes);
-        self.written()
+        self.body.pending.extend_from_slice(bytes);
+        self.body.written()
     }
 
     /// Send everything written so far.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.send_pending()?;
-        self.out.flush()
+        self.body.flush()
     }
-
-    fn written(&mut self) -> io::Result<()> {
-        if self.pending.len() >= CHUNK_TARGET { self.send_pending() } else { Ok(()) }
-    }
-
-    fn send_pending(&mut self) -> io::Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        write!(self.out, "{:x}\r\n", self.pending.len())?;
-        self.out.write_all(&self.pending)?;
-        self.out.write_all(b"\r\n")?;
-        self.pending.clear();
-        Ok(())
-    }
-
-    fn finish(mut self) -> io::Result<()> {
-        self.send_pending()?;
-        self.out.write_all(b"0\r\n\r\n")?;
-        self.out.flush()
-    }
-}
-
-fn write_whole(
-    mut out: &TcpStream,
-    status: u16,
-    content_type: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> io::Result<()> {
-    let mut response = format!("HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\n", reason(status));
-    for (name, value) in headers {
-        response.push_str(&format!("{name}: {value}\r\n"));
-    }
-    response.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    let mut bytes = response.into_bytes();
-    bytes.extend_from_slice(body);
-    out.write_all(&bytes)?;
-    out.flush()
 }
 
 // ---------------------------------------------------------------------------------------------------------------
