@@ -12,12 +12,13 @@ Examples:
   llmgw completions bash > ~/.local/share/bash-completion/completions/llmgw
   llmgw completions zsh > ~/.zfunc/_llmgw        # with fpath+=(~/.zfunc) before compinit in ~/.zshrc
   llmgw completions fish > ~/.config/fish/completions/llmgw.fish
-  llmgw chat -m <TAB>                           # model ids and aliases of the active catalogue (bash, zsh, fish)
+  llmgw completions elvish > ~/.config/elvish/lib/llmgw.elv   # with `use llmgw` in ~/.config/elvish/rc.elv
+  llmgw chat -m <TAB>                           # model ids and aliases of the active catalogue
   llmgw conv show <TAB>                         # ids and names of your conversations";
 
 const EXIT_STATUS: &[(&str, &str)] = &[
     ("0", "success (also when the reader of the output, such as head, closes the pipe early)"),
-    ("1", "internal error (a bug)"),
+    ("1", "internal error (a bug); or the database cannot be used (locked, read-only, corrupt, newer): error code store"),
     ("2", "usage: bad flags, missing prompt, input the provider rejected"),
     ("3", "model unknown or not ready; the message lists alternatives"),
     ("4", "not found"),
@@ -156,8 +157,8 @@ pub fn completion_scripts() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The static script clap_complete generates, plus (bash, zsh, fish) the hooks that ask `llmgw __complete` for model
-/// ids, aliases and conversations. Elvish and PowerShell get the static script alone.
+/// The static script clap_complete generates, plus the hooks that ask `llmgw __complete` for model ids, aliases and
+/// conversations.
 pub fn completion_script(shell: Shell) -> String {
     let mut cmd = completion_command();
     let mut out = Vec::new();
@@ -167,6 +168,8 @@ pub fn completion_script(shell: Shell) -> String {
         Shell::Bash => bash_hook(&script),
         Shell::Zsh => zsh_hook(&script),
         Shell::Fish => fish_hook(&script),
+        Shell::Elvish => elvish_hook(&script),
+        Shell::PowerShell => powershell_hook(&script),
         _ => script,
     }
 }
@@ -247,6 +250,24 @@ fn fish_hook(script: &str) -> String {
     }
     text.push_str(include_str!("hooks/hook.fish"));
     text
+}
+
+/// The generated script registers its completer first; the hook, appended, wraps it.
+fn elvish_hook(script: &str) -> String {
+    let options: Vec<String> = value_options().iter().map(|o| format!("'{o}'")).collect();
+    format!("{script}{}", include_str!("hooks/hook.elv").replace("@VALUE_OPTIONS@", &options.join(" ")))
+}
+
+/// The first line of the generated completer's script block: the hook goes in right after it and returns before the
+/// generated code runs when it has the answer.
+const POWERSHELL_PARAMS: &str = "    param($wordToComplete, $commandAst, $cursorPosition)\n";
+
+fn powershell_hook(script: &str) -> String {
+    let Some(at) = script.find(POWERSHELL_PARAMS) else { return script.to_string() };
+    let options: Vec<String> = value_options().iter().map(|o| format!("'{o}'")).collect();
+    let hook = include_str!("hooks/hook.ps1").replace("@VALUE_OPTIONS@", &options.join(", "));
+    let (head, tail) = script.split_at(at + POWERSHELL_PARAMS.len());
+    format!("{head}{hook}{tail}")
 }
 
 fn completion_file_name(shell: Shell) -> String {
@@ -339,6 +360,22 @@ mod tests {
         assert_eq!(fish.matches("-l model -d").count(), fish.matches("(__llmgw_candidates models)\"").count() - 1);
         assert_eq!(fish.matches("-l conv -d").count(), 2);
         assert_eq!(fish.matches("(__llmgw_candidates conversations)\"").count(), 3);
+
+        let elvish = completion_script(Shell::Elvish);
+        let generated = elvish.find("set edit:completion:arg-completer[llmgw] = {|@words|").unwrap();
+        let wrapped = elvish.find("var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]").unwrap();
+        assert!(generated < wrapped, "the hook wraps the completer the generated script registered");
+        assert_eq!(elvish.matches("set edit:completion:arg-completer[llmgw] =").count(), 2);
+        assert!(elvish.contains("'--conv' '--db'") && elvish.contains("'-m' '-p'"), "value options");
+        assert!(elvish.contains("llmgw __complete $kind $@pass"));
+
+        let powershell = completion_script(Shell::PowerShell);
+        let params = powershell.find(POWERSHELL_PARAMS).unwrap();
+        let hook = powershell.find("$llmgwValueOptions = @(").unwrap();
+        let generated = powershell.find("$commandElements = $commandAst.CommandElements").unwrap();
+        assert!(params < hook && hook < generated, "the hook runs first in the generated script block");
+        assert!(powershell.contains("'--conv', '--db'") && powershell.contains("'-m', '-p'"), "value options");
+        assert!(powershell.contains("llmgw __complete $llmgwKind @llmgwPass"));
 
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
             let script = completion_script(shell);

@@ -1,7 +1,9 @@
 //! Completion through the real binary: the hidden `__complete` command that the scripts ask for model ids, aliases
-//! and conversations, and the committed bash script completing `llmgw chat -m cl<TAB>` and `llmgw conv show <TAB>`
-//! in a real bash. Also the CLI conventions of issue 5 not covered elsewhere: `-v` names the database, `--help`
-//! hides `__complete` and shows examples.
+//! and conversations, and the committed scripts completing `llmgw chat -m cl<TAB>` and `llmgw conv show <TAB>` in
+//! real shells: bash, zsh (its helpers, and end to end in an interactive zsh on a pseudo-terminal), fish and elvish.
+//! PowerShell (pwsh) is not installable here; its hook is checked in the script text only (src/cli/docs.rs). Also
+//! the CLI conventions of issue 5 not covered elsewhere: `-v` names the database, `--help` hides `__complete` and
+//! shows examples.
 
 use std::path::{Path, PathBuf};
 
@@ -148,6 +150,18 @@ printf '%s\n' "${COMPREPLY[@]}"
 /// `shell ARGS...` in the sandbox's environment (scrubbed of the developer's variables, HOME and XDG in the
 /// sandbox) with the binary under test first on PATH, and `$SCRIPT` and `$LINE` set; its stdout.
 fn run_shell(sandbox: &Sandbox, shell: &str, args: &[&str], script: &Path, line: &str) -> String {
+    run_shell_with(sandbox, shell, args, script, line, &[])
+}
+
+/// [`run_shell`] with more variables set.
+fn run_shell_with(
+    sandbox: &Sandbox,
+    shell: &str,
+    args: &[&str],
+    script: &Path,
+    line: &str,
+    vars: &[(&str, &Path)],
+) -> String {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_llmgw")).parent().unwrap();
     let mut cmd = std::process::Command::new(shell);
     for (key, value) in sandbox.command().get_envs() {
@@ -161,6 +175,7 @@ fn run_shell(sandbox: &Sandbox, shell: &str, args: &[&str], script: &Path, line:
         .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
         .env("SCRIPT", script)
         .env("LINE", line)
+        .envs(vars.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("run {shell}: {e}"));
     assert!(out.status.success(), "{shell}: {:?} {}", out.status, String::from_utf8_lossy(&out.stderr));
@@ -262,6 +277,88 @@ _llmgw_conversations
     assert!(lines.contains(&format!("trip:{id} Trip planning").as_str()), "{out}");
 }
 
+/// Set up in the interactive zsh of [`zsh_complete`]: compinit with `_llmgw` on `$fpath`, TAB bound to
+/// complete-word, and `compadd` wrapped so that every match it adds is also written to `$OUT` (the zpty technique
+/// of zsh-capture-completion). The shell exits once the completion is done.
+const ZSH_INTERACTIVE_SETUP: &str = r#"
+PS1='' RPS1='' PROMPT_EOL_MARK=''
+fpath=("$ZFUNC" $fpath)
+autoload -Uz compinit && compinit -u -D
+bindkey '^I' complete-word
+compadd() {
+    if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+        builtin compadd "$@"
+        return
+    fi
+    local -a __llmgw_matches
+    builtin compadd -A __llmgw_matches "$@"
+    (( $#__llmgw_matches )) && print -rl -- $__llmgw_matches >> "$OUT"
+    builtin compadd "$@"
+}
+__llmgw_completion_done() { print -r -- '--completion done--' >> "$OUT"; exit }
+comppostfuncs=(__llmgw_completion_done)
+print -r -- 'LLMGW-SETUP''-DONE'
+"#;
+
+/// Drives a `zsh -f -i` on a pseudo-terminal (zsh/zpty): sources the setup, waits for it, then types `$LINE` and TAB.
+const ZSH_DRIVER: &str = r#"
+zmodload zsh/zpty || exit 90
+zpty z 'TERM=dumb zsh -f -i' || exit 91
+zpty -w z "source ${(q)SETUP}"
+zpty -r -m z _ '*LLMGW-SETUP-DONE*' || exit 92
+zpty -w -n z "$LINE"$'\t'
+while zpty -r z _; do :; done
+zpty -d z
+"#;
+
+/// Type `line` and TAB in a real interactive zsh, with `completions/_llmgw` found on `$fpath` by compinit and run
+/// by zsh's completion system (`_arguments`, `_describe`, the hooks' `llmgw __complete`); the matches offered.
+fn zsh_complete(sandbox: &Sandbox, line: &str) -> Vec<String> {
+    let dir = tempfile::Builder::new().prefix("zsh-").tempdir_in(sandbox.home()).unwrap();
+    let zfunc = dir.path().join("zfunc");
+    std::fs::create_dir(&zfunc).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/_llmgw");
+    std::fs::copy(&script, zfunc.join("_llmgw")).unwrap();
+    let setup = dir.path().join("setup.zsh");
+    std::fs::write(&setup, ZSH_INTERACTIVE_SETUP).unwrap();
+    let out = dir.path().join("matches");
+    let vars = [("ZFUNC", zfunc.as_path()), ("SETUP", setup.as_path()), ("OUT", out.as_path())];
+    run_shell_with(sandbox, "timeout", &["20", "zsh", "-f", "-c", ZSH_DRIVER], &script, line, &vars);
+    let matches = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(matches.ends_with("--completion done--\n"), "the completion ran to its end: {matches:?}");
+    matches.lines().filter(|l| *l != "--completion done--").map(str::to_string).collect()
+}
+
+#[test]
+fn zsh_interactive_completes_models_after_dash_m() {
+    if !installed("zsh") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let models = zsh_complete(&sandbox, "llmgw chat -m cl");
+    assert!(models.contains(&"claude".to_string()), "{models:?}");
+    assert!(models.iter().all(|m| m.starts_with("cl")), "only matching models: {models:?}");
+    assert!(zsh_complete(&sandbox, "llmgw stream --model lla").contains(&"llama".to_string()));
+    let ids = zsh_complete(&sandbox, "llmgw chat -m us.anthropic.claude-sonnet-4-5");
+    assert!(ids.contains(&"us.anthropic.claude-sonnet-4-5-20250929-v1:0".to_string()), "ids with a colon: {ids:?}");
+    let provider = zsh_complete(&sandbox, "llmgw chat -p cl");
+    assert!(!provider.contains(&"claude".to_string()), "-p takes a provider, not a model: {provider:?}");
+}
+
+#[test]
+fn zsh_interactive_completes_conversations_and_commands() {
+    if !installed("zsh") {
+        return;
+    }
+    let (sandbox, id) = sandbox_with_trip();
+    let shown = zsh_complete(&sandbox, "llmgw conv show ");
+    assert!(shown.contains(&"trip".to_string()) && shown.contains(&id), "{shown:?}");
+    assert_eq!(zsh_complete(&sandbox, "llmgw chat -m echo --conv tr"), ["trip"]);
+    assert_eq!(zsh_complete(&sandbox, "llmgw ch"), ["chat"]);
+    let subcommands = zsh_complete(&sandbox, "llmgw conv ");
+    assert!(subcommands.contains(&"show".to_string()) && !subcommands.contains(&"trip".to_string()), "{subcommands:?}");
+}
+
 #[test]
 fn fish_completes_models_and_conversations() {
     if !installed("fish") {
@@ -279,6 +376,168 @@ fn fish_completes_models_and_conversations() {
     let conversations = complete("llmgw conv show tr");
     assert!(conversations.lines().any(|l| l.starts_with("trip\t")), "{conversations}");
     assert!(complete("llmgw ch").lines().any(|l| l.starts_with("chat")), "commands still complete");
+}
+
+/// What `llmgw __complete` needs in a sandbox that completes models and conversations: the user ann with a
+/// conversation named trip; its id.
+fn sandbox_with_trip() -> (Sandbox, String) {
+    let sandbox = Sandbox::new().env("LLMGW_USER", "ann");
+    let id = create(&sandbox, &["--name", "trip", "--title", "Trip planning"]);
+    (sandbox, id)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The committed elvish script in a real elvish
+
+/// Stands in for the `edit:` module, which elvish has only in its interactive line editor: the completers live in
+/// the same map and candidates print as `stem<TAB>display`.
+const ELVISH_EDIT_SHIM: &str = r#"
+use str
+var edit: = (ns [
+    &completion:=(ns [&arg-completer=[&]])
+    &complex-candidate~={|stem &display='' &code-suffix=''| put [&stem=$stem &display=$display] }
+])
+eval (slurp < $E:SCRIPT)
+var words = [(str:split ' ' $E:LINE)]
+$edit:completion:arg-completer[llmgw] $@words | each {|c| echo $c[stem]"\t"$c[display] }
+"#;
+
+/// Call the arg-completer `completions/llmgw.elv` registers for `llmgw`, in `elvish -norc`, with the words of
+/// `line` (the last one is being completed, so a line that ends in a space completes an empty word), as elvish's
+/// editor would; the candidates as (what is inserted, what is shown). Elvish itself filters them by the typed prefix.
+fn elvish_complete(sandbox: &Sandbox, line: &str) -> Vec<(String, String)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/llmgw.elv");
+    let out = run_shell(sandbox, "elvish", &["-norc", "-c", ELVISH_EDIT_SHIM], &script, line);
+    out.lines()
+        .map(|l| l.split_once('\t').unwrap_or_else(|| panic!("stem<TAB>display: {l:?}")))
+        .map(|(stem, display)| (stem.to_string(), display.to_string()))
+        .collect()
+}
+
+fn stems(candidates: &[(String, String)]) -> Vec<&str> {
+    candidates.iter().map(|(stem, _)| stem.as_str()).collect()
+}
+
+#[test]
+fn elvish_completes_model_ids_and_aliases_after_dash_m() {
+    if !installed("elvish") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let models = elvish_complete(&sandbox, "llmgw chat -m ");
+    for expected in ["claude", "llama", "echo", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"] {
+        assert!(stems(&models).contains(&expected), "{expected} in {models:?}");
+    }
+    assert!(!stems(&models).contains(&"--model"), "values, not the command's flags: {models:?}");
+    let claude = models.iter().find(|(stem, _)| stem == "claude").unwrap();
+    assert!(claude.1.contains("alias of us.anthropic.claude-sonnet-4-5"), "described: {claude:?}");
+
+    assert!(stems(&elvish_complete(&sandbox, "llmgw stream --model ll")).contains(&"llama"));
+    assert!(stems(&elvish_complete(&sandbox, "llmgw metrics -m ")).contains(&"llama"));
+    assert!(stems(&elvish_complete(&sandbox, "llmgw models status ")).contains(&"llama"));
+    assert!(stems(&elvish_complete(&sandbox, "llmgw chat --model=cl")).contains(&"--model=claude"));
+    let provider = elvish_complete(&sandbox, "llmgw chat -p ");
+    assert!(!stems(&provider).contains(&"claude"), "-p takes a provider, not a model: {provider:?}");
+}
+
+#[test]
+fn elvish_completes_conversations_after_conv_show_and_dash_dash_conv() {
+    if !installed("elvish") {
+        return;
+    }
+    let sandbox = Sandbox::new().env("LLMGW_USER", "ann");
+    assert!(elvish_complete(&sandbox, "llmgw conv show ").is_empty(), "no database yet");
+    assert!(!default_db(&sandbox).exists(), "completing did not create the database");
+
+    let id = create(&sandbox, &["--name", "trip", "--title", "Trip planning"]);
+    create(&sandbox, &["--user", "bob", "--name", "bobs"]);
+    let shown = elvish_complete(&sandbox, "llmgw conv show ");
+    assert!(stems(&shown).contains(&"trip") && stems(&shown).contains(&id.as_str()), "{shown:?}");
+    assert!(!stems(&shown).contains(&"bobs"), "only ann's: {shown:?}");
+    assert!(shown.iter().any(|(stem, display)| *stem == id && display.contains("Trip planning")), "{shown:?}");
+    assert!(stems(&elvish_complete(&sandbox, "llmgw conv delete t")).contains(&"trip"));
+    assert!(stems(&elvish_complete(&sandbox, "llmgw chat -m echo --conv ")).contains(&"trip"));
+    assert!(stems(&elvish_complete(&sandbox, "llmgw --user bob conv show ")).contains(&"bobs"), "--user passed on");
+}
+
+#[test]
+fn elvish_passes_the_lines_config_and_db_on() {
+    if !installed("elvish") {
+        return;
+    }
+    let sandbox = Sandbox::new().env("LLMGW_USER", "ann");
+    let config = sandbox.copy_config();
+    edit_model(&config, "us.anthropic.claude-sonnet-4-5-20250929-v1:0", |m| {
+        m["aliases"] = serde_json::json!(["my-team-claude"]);
+    });
+    let models = elvish_complete(&sandbox, &format!("llmgw --config {} chat -m ", config.display()));
+    assert!(stems(&models).contains(&"my-team-claude"), "{models:?}");
+    assert!(!stems(&elvish_complete(&sandbox, "llmgw chat -m ")).contains(&"my-team-claude"), "built-in without");
+
+    let db = sandbox.home().join("other.db");
+    sandbox.llmgw().args(["--db", db.to_str().unwrap(), "conv", "create", "--name", "elsewhere"]).assert().success();
+    for line in [format!("llmgw conv show --db {} ", db.display()), format!("llmgw --db={} conv show ", db.display())] {
+        let shown = elvish_complete(&sandbox, &line);
+        assert!(stems(&shown).contains(&"elsewhere") && shown.len() == 2, "its id and name: {shown:?}");
+    }
+    assert!(elvish_complete(&sandbox, "llmgw conv show ").is_empty(), "not in the default database");
+}
+
+#[test]
+fn elvish_still_completes_commands_and_flags() {
+    if !installed("elvish") {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let commands = elvish_complete(&sandbox, "llmgw ch");
+    assert!(stems(&commands).contains(&"chat") && stems(&commands).contains(&"completions"), "{commands:?}");
+    let flags = elvish_complete(&sandbox, "llmgw chat --");
+    assert!(stems(&flags).contains(&"--model") && stems(&flags).contains(&"--conv"), "{flags:?}");
+    assert!(!stems(&flags).contains(&"claude"), "{flags:?}");
+    assert!(stems(&elvish_complete(&sandbox, "llmgw conv ")).contains(&"show"));
+}
+
+/// The script as the README installs it (`use llmgw` from `~/.config/elvish/lib`), in elvish's real interactive
+/// line editor on a terminal (`script` provides one), with the real `edit:complex-candidate`.
+#[test]
+fn elvish_line_editor_loads_the_module_and_completes() {
+    if !installed("elvish") {
+        return;
+    }
+    if !std::process::Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        eprintln!("script (util-linux) not installed: skipping");
+        return;
+    }
+    let (sandbox, _) = sandbox_with_trip();
+    let lib = sandbox.config_home().join("elvish/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/llmgw.elv");
+    std::fs::copy(&script, lib.join("llmgw.elv")).unwrap();
+    let out_file = sandbox.home().join("elvish-candidates");
+    let rc = sandbox.home().join("rc.elv");
+    std::fs::write(
+        &rc,
+        r#"try {
+    use llmgw
+    for line [[llmgw chat -m ''] [llmgw conv show ''] [llmgw ch]] {
+        $edit:completion:arg-completer[llmgw] $@line | each {|c| echo (repr $c) }
+    } > $E:OUT
+} catch e {
+    echo (repr $e) > $E:OUT
+} finally {
+    exit
+}
+"#,
+    )
+    .unwrap();
+    let command = format!("elvish -rc '{}'", rc.display());
+    // The editor's history daemon puts its socket there: in the sandbox, not in /tmp.
+    let vars = [("OUT", out_file.as_path()), ("XDG_RUNTIME_DIR", sandbox.home())];
+    run_shell_with(&sandbox, "timeout", &["20", "script", "-qec", &command, "/dev/null"], &script, "", &vars);
+    let out = std::fs::read_to_string(&out_file).expect("the rc file ran");
+    for expected in ["edit:complex-candidate claude ", "edit:complex-candidate trip ", "edit:complex-candidate chat "] {
+        assert!(out.contains(expected), "{expected} in {out}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
