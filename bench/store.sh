@@ -4,7 +4,7 @@
 #   bench/store.sh                          builds the release binary, then measures
 #   BIN=target/debug/llmgw bench/store.sh   measures another build (no release build)
 #
-# Fills one database with 1,000,000 request records (and their hourly rollup, as llmgw keeps it), 100,000 conversations of 2 messages and one conversation of
+# Fills one database with 1,000,000 request records (and their hourly and daily rollups, as llmgw keeps them), 100,000 conversations of 2 messages and one conversation of
 # 10,000 messages (through llmgw's own schema, with the sqlite3 CLI), then measures: the cost of recording a request
 # (`chat -m echo` with and without --no-log), `metrics` over all the records, `conv list` (and `--search`) among
 # 100,000 conversations, and `conv show` of the 10,000-message conversation.
@@ -57,6 +57,11 @@ INSERT INTO request_rollup (hour, user_id, model, provider, vendor, bin, request
 SELECT time / 3600000, user_id, coalesce(model, ''), coalesce(provider, ''), coalesce(vendor, ''), $bin, count(*),
        sum(ok), sum(input_tokens), sum(output_tokens), total(cost_usd), sum(duration_ms), max(duration_ms)
 FROM requests GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO request_rollup_daily (day, user_id, model, provider, vendor, bin, requests, succeeded, input_tokens,
+                                  output_tokens, cost_usd, duration_sum, duration_max)
+SELECT hour / 24, user_id, model, provider, vendor, bin, sum(requests), sum(succeeded), sum(input_tokens),
+       sum(output_tokens), total(cost_usd), sum(duration_sum), max(duration_max)
+FROM request_rollup GROUP BY 1, 2, 3, 4, 5, 6;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $CONVERSATIONS)
 INSERT INTO conversations (id, user_id, name, title, system, created_at, updated_at)
 SELECT printf('conv_%012d', i), 'bench', NULL, 'conversation ' || i, NULL, $now_ms - i * 1000, $now_ms - i * 1000
@@ -89,6 +94,8 @@ echo "== metrics over $REQUESTS records, conv list among $CONVERSATIONS, conv sh
 hyperfine -N --warmup 2 --runs "$RUNS" \
   "$BIN --db $db metrics" \
   "$BIN --db $db metrics --since 24h" \
+  "$BIN --db $db metrics --since 8h" \
+  "$BIN --db $db metrics --since 1h" \
   "$BIN --db $db metrics --model claude --user user3" \
   "$BIN --db $db conv list" \
   "$BIN --db $db conv list --search topic7" \

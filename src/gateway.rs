@@ -130,11 +130,17 @@ impl Gateway {
             (None, _) => vec![Message::user(call.prompt.clone())],
         };
         let model = self.resolve(&call.target);
+        let name = call.target.model.clone().unwrap_or_else(|| self.registry.system().default_model.clone());
         let attempt = Attempt {
             user: call.user.clone(),
             command: call.command,
-            model: model.as_ref().ok().copied(),
-            model_name: Some(call.target.model.clone().unwrap_or_else(|| self.registry.system().default_model.clone())),
+            // A NOT READY model is still a catalogue model: its refusal is recorded under its id and provider.
+            model: model
+                .as_ref()
+                .ok()
+                .copied()
+                .or_else(|| self.registry.lookup(&name, call.target.provider.as_deref()).ok()),
+            model_name: Some(name),
             provider: call.target.provider.clone(),
             conversation_id: conversation.as_ref().map(|c: &Conversation| c.conversation_id.clone()),
             started_ms: now_ms(),
@@ -321,7 +327,7 @@ pub struct Finished {
 pub struct Attempt<'a> {
     pub user: String,
     pub command: &'static str,
-    /// The model as resolved; `None` when resolution itself failed.
+    /// The catalogue model asked for (also when it is NOT READY); `None` when the name is unknown.
     pub model: Option<&'a Model>,
     /// The name asked for (`-m`, or the default), recorded when resolution failed.
     pub model_name: Option<String>,

@@ -10,9 +10,9 @@
 //! guessed at. Times are stored as milliseconds since the Unix epoch (cheap to compare and index) and rendered as
 //! RFC 3339 UTC by [`rfc3339`].
 //!
-//! Each request record also updates an hourly rollup (counts, sums and a duration histogram per user and model) in
-//! the same transaction, so `metrics` over millions of requests reads one row per hour, user, model and duration
-//! bin instead of every request; see [`Store::metrics`] for what that costs in precision (nothing but p50/p95 within one bin).
+//! Each request record also updates a daily and an hourly rollup (counts, sums and a duration histogram per user and
+//! model) in the same transaction, so `metrics` over millions of requests reads one row per day, user, model and
+//! duration bin instead of every request; see [`Store::metrics`] for when its p50/p95 are exact and when binned.
 //!
 //! The store never prints; every failure is an [`Error::Store`] naming the file (or [`Error::NotFound`] for an
 //! unknown conversation).
@@ -104,6 +104,29 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (hour, user_id, model, provider, vendor, bin)
     ) WITHOUT ROWID;
     ",
+    // 2: a daily rollup beside the hourly one, so that `metrics` reads one row per day (not per hour) of whole days.
+    "
+    CREATE TABLE request_rollup_daily (
+        day            INTEGER NOT NULL,
+        user_id        TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        provider       TEXT NOT NULL,
+        vendor         TEXT NOT NULL,
+        bin            INTEGER NOT NULL,
+        requests       INTEGER NOT NULL,
+        succeeded      INTEGER NOT NULL,
+        input_tokens   INTEGER NOT NULL,
+        output_tokens  INTEGER NOT NULL,
+        cost_usd       REAL NOT NULL,
+        duration_sum   INTEGER NOT NULL,
+        duration_max   INTEGER NOT NULL,
+        PRIMARY KEY (day, user_id, model, provider, vendor, bin)
+    ) WITHOUT ROWID;
+    INSERT INTO request_rollup_daily
+    SELECT hour / 24, user_id, model, provider, vendor, bin, sum(requests), sum(succeeded), sum(input_tokens),
+           sum(output_tokens), total(cost_usd), sum(duration_sum), max(duration_max)
+    FROM request_rollup GROUP BY 1, 2, 3, 4, 5, 6;
+    ",
 ];
 
 /// The schema version this build writes.
@@ -112,6 +135,27 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+}
+
+/// The size of the write-ahead log past which the process closing the store copies it into the database.
+const WAL_CHECKPOINT_BYTES: u64 = 256 << 10;
+
+impl Drop for Store {
+    /// A process that records one request closes without copying the log into the database (that would be most of its
+    /// cost). SQLite's automatic checkpoint cannot help such short-lived processes: the next one to open the database
+    /// rebuilds the log's index from the file (reading all of it) and counts nothing as copied, so the log would never
+    /// start over, grow without end, and make every open slower. So the process that finds the log past
+    /// [`WAL_CHECKPOINT_BYTES`] copies it into the database and empties it, unless another process is using the
+    /// database at that moment (then it leaves that to a later one rather than wait).
+    fn drop(&mut self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() >= WAL_CHECKPOINT_BYTES)
+            && self.conn.busy_timeout(Duration::ZERO).is_ok()
+        {
+            let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
 }
 
 /// A conversation as `conv create --json` prints it (DESIGN.md section 4), plus its name and system prompt.
@@ -196,6 +240,8 @@ pub struct Percentiles {
     pub p50: u64,
     pub p95: u64,
     pub max: u64,
+    /// Whether p50/p95 are exact (false: from duration bins, within 6.25%; see [`Store::metrics`]).
+    pub exact: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -286,7 +332,7 @@ impl Store {
         }
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         // A process that records one request should not pay for copying the log into the database as it exits;
-        // SQLite's automatic checkpoint (every 1000 pages) does that work in bulk, in whichever process is writing.
+        // one process in many does that work in bulk (see `Drop`).
         self.conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         Ok(())
     }
@@ -527,16 +573,21 @@ impl Store {
                      input_tokens, output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 )?;
-                let mut rollup = tx.prepare_cached(
-                    "INSERT INTO request_rollup (hour, user_id, model, provider, vendor, bin, requests, succeeded,
-                         input_tokens, output_tokens, cost_usd, duration_sum, duration_max)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11)
-                     ON CONFLICT DO UPDATE SET requests = requests + 1, succeeded = succeeded + excluded.succeeded,
-                         input_tokens = input_tokens + excluded.input_tokens,
-                         output_tokens = output_tokens + excluded.output_tokens,
-                         cost_usd = cost_usd + excluded.cost_usd, duration_sum = duration_sum + excluded.duration_sum,
-                         duration_max = max(duration_max, excluded.duration_max)",
-                )?;
+                let upsert = |table: &str, unit: &str| {
+                    tx.prepare_cached(&format!(
+                        "INSERT INTO {table} ({unit}, user_id, model, provider, vendor, bin, requests, succeeded,
+                             input_tokens, output_tokens, cost_usd, duration_sum, duration_max)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11)
+                         ON CONFLICT DO UPDATE SET requests = requests + 1, succeeded = succeeded + excluded.succeeded,
+                             input_tokens = input_tokens + excluded.input_tokens,
+                             output_tokens = output_tokens + excluded.output_tokens,
+                             cost_usd = cost_usd + excluded.cost_usd,
+                             duration_sum = duration_sum + excluded.duration_sum,
+                             duration_max = max(duration_max, excluded.duration_max)"
+                    ))
+                };
+                let mut rollups =
+                    [(upsert("request_rollup", "hour")?, HOUR_MS), (upsert("request_rollup_daily", "day")?, DAY_MS)];
                 for r in records {
                     insert.execute(params![
                         r.request_id,
@@ -556,19 +607,21 @@ impl Store {
                         r.cost_usd,
                         r.conversation_id,
                     ])?;
-                    rollup.execute(params![
-                        r.time_ms.div_euclid(HOUR_MS),
-                        r.user_id,
-                        r.model.as_deref().unwrap_or_default(),
-                        r.provider.as_deref().unwrap_or_default(),
-                        r.vendor.as_deref().unwrap_or_default(),
-                        duration_bin(r.duration_ms),
-                        r.error_code.is_none(),
-                        r.input_tokens as i64,
-                        r.output_tokens as i64,
-                        r.cost_usd.unwrap_or(0.0),
-                        r.duration_ms as i64,
-                    ])?;
+                    for (rollup, unit_ms) in &mut rollups {
+                        rollup.execute(params![
+                            r.time_ms.div_euclid(*unit_ms),
+                            r.user_id,
+                            r.model.as_deref().unwrap_or_default(),
+                            r.provider.as_deref().unwrap_or_default(),
+                            r.vendor.as_deref().unwrap_or_default(),
+                            duration_bin(r.duration_ms),
+                            r.error_code.is_none(),
+                            r.input_tokens as i64,
+                            r.output_tokens as i64,
+                            r.cost_usd.unwrap_or(0.0),
+                            r.duration_ms as i64,
+                        ])?;
+                    }
                 }
             }
             tx.commit()
@@ -576,105 +629,87 @@ impl Store {
         write().map_err(|e| self.err(e))
     }
 
-    /// Totals and a per-model breakdown of the requests matching `filter`. Whole hours come from the rollup; with
-    /// `since`, the requests of the partial hour at its edge are read one by one. Durations are counted in
-    /// [`duration_bin`]s: a percentile is the mean duration of the bin that holds it (exact when the bin's requests
-    /// took the same time, otherwise within the bin's width of at most 6.25%); the maximum is exact.
+    /// Totals and a per-model breakdown of the requests matching `filter`, read in one snapshot.
+    ///
+    /// Whole days come from the daily rollup; with `since`, the whole hours before the first whole day from the
+    /// hourly rollup, and the requests before the first whole hour one by one. Counts, tokens, cost and the maximum
+    /// duration are exact. p50/p95 are exact (nearest rank over every matching request's duration) when the selected
+    /// users' requests in the window, whatever their model, number at most [`EXACT_PERCENTILES_UP_TO`]; above that
+    /// they come from the rollups' [`duration_bin`]s: the mean duration of the bin holding the rank, within that bin's
+    /// width of at most 6.25%, and `exact` is false.
     pub fn metrics(&self, filter: &MetricsFilter) -> Result<Metrics> {
-        let mut conditions = String::new();
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(user) = &filter.user_id {
-            values.push(user.clone().into());
-            conditions.push_str(&format!(" AND user_id = ?{}", values.len()));
-        }
-        if let Some(provider) = &filter.provider {
-            values.push(provider.clone().into());
-            conditions.push_str(&format!(" AND provider = ?{}", values.len()));
-        }
-        if !filter.models.is_empty() {
-            let mut marks = Vec::new();
-            for model in &filter.models {
-                values.push(model.clone().into());
-                marks.push(format!("?{}", values.len()));
+        self.metrics_exact_up_to(filter, EXACT_PERCENTILES_UP_TO)
+    }
+
+    fn metrics_exact_up_to(&self, filter: &MetricsFilter, exact_up_to: u64) -> Result<Metrics> {
+        // The SQL selects by user and time only, through the rollups' primary keys and the requests' (user_id, time)
+        // and (time) indexes; the model and provider filters are applied here. So the rollups tell how many request
+        // rows reading the durations would take before any is read, and no index beyond those is needed.
+        let by_user = if filter.user_id.is_some() { " AND user_id = :user" } else { "" };
+        // The first whole hour and day at or after `since` (hours since the epoch, days since the epoch).
+        let first =
+            |unit: i64| filter.since_ms.map(|since| since.div_euclid(unit) + i64::from(since.rem_euclid(unit) != 0));
+        let (first_hour, first_day) = (first(HOUR_MS), first(DAY_MS));
+        let query = |sql: &str,
+                     bounds: &[(&str, i64)],
+                     each: &mut dyn FnMut(&rusqlite::Row) -> rusqlite::Result<()>|
+         -> rusqlite::Result<()> {
+            let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
+                bounds.iter().map(|(name, value)| (*name, value as &dyn rusqlite::ToSql)).collect();
+            if let Some(user) = &filter.user_id {
+                params.push((":user", user));
             }
-            conditions.push_str(&format!(" AND model IN ({})", marks.join(", ")));
-        }
-        // The first whole hour at or after `since`; the requests before it are read from the request rows.
-        let first_hour =
-            filter.since_ms.map(|since| since.div_euclid(HOUR_MS) + i64::from(since.rem_euclid(HOUR_MS) != 0));
+            let mut stmt = self.conn.prepare(sql)?;
+            let mut rows = stmt.query(params.as_slice())?;
+            while let Some(row) = rows.next()? {
+                each(row)?;
+            }
+            Ok(())
+        };
         let collect = || -> rusqlite::Result<Metrics> {
-            let mut groups: Vec<(ModelKey, Acc)> = Vec::new();
-            let mut group = |model: Option<&str>, provider: Option<&str>, vendor: Option<&str>| -> usize {
-                let (model, provider) = (model.filter(|m| !m.is_empty()), provider.filter(|p| !p.is_empty()));
-                // Rows come in key order, so the group of the previous row is usually the one.
-                match groups.iter().rposition(|((m, p, _), _)| m.as_deref() == model && p.as_deref() == provider) {
-                    Some(at) => at,
-                    None => {
-                        let vendor = vendor.filter(|v| !v.is_empty()).map(str::to_owned);
-                        groups.push(((model.map(str::to_owned), provider.map(str::to_owned), vendor), Acc::default()));
-                        groups.len() - 1
-                    }
-                }
+            // One read transaction: the rollups and the request rows are one snapshot, whatever other processes write.
+            let _snapshot = self.conn.unchecked_transaction()?;
+            let mut tally = Tally { filter, groups: Vec::new(), read: 0 };
+            const ROLLUP: &str = "SELECT model, provider, vendor, bin, requests, succeeded, input_tokens, \
+                                  output_tokens, cost_usd, duration_sum, duration_max";
+            let mut rollup_row = |row: &rusqlite::Row| -> rusqlite::Result<()> {
+                let bucket = Bucket {
+                    bin: row.get(3)?,
+                    requests: row.get::<_, i64>(4)? as u64,
+                    succeeded: row.get::<_, i64>(5)? as u64,
+                    input: row.get::<_, i64>(6)? as u64,
+                    output: row.get::<_, i64>(7)? as u64,
+                    cost: row.get(8)?,
+                    duration_sum: row.get::<_, i64>(9)? as u64,
+                    duration_max: row.get::<_, i64>(10)? as u64,
+                };
+                tally.add(row, bucket)
             };
-            let mut adds: Vec<(usize, Bucket)> = Vec::new();
-            {
-                let mut params = values.clone();
-                let mut sql = String::from(
-                    "SELECT model, provider, vendor, bin, requests, succeeded, input_tokens, output_tokens, cost_usd,
-                            duration_sum, duration_max FROM request_rollup WHERE 1 = 1",
-                );
-                // The rollup's empty model/provider never match a filter value, as NULL would not.
-                sql.push_str(&conditions);
-                if let Some(hour) = first_hour {
-                    params.push(hour.into());
-                    sql.push_str(&format!(" AND hour >= ?{}", params.len()));
+            match first_day {
+                None => {
+                    query(&format!("{ROLLUP} FROM request_rollup_daily WHERE 1 = 1{by_user}"), &[], &mut rollup_row)?
                 }
-                let mut stmt = self.conn.prepare(&sql)?;
-                let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
-                while let Some(row) = rows.next()? {
-                    let at = group(
-                        row.get_ref(0)?.as_str_or_null()?,
-                        row.get_ref(1)?.as_str_or_null()?,
-                        row.get_ref(2)?.as_str_or_null()?,
-                    );
-                    adds.push((
-                        at,
-                        Bucket {
-                            bin: row.get(3)?,
-                            requests: row.get::<_, i64>(4)? as u64,
-                            succeeded: row.get::<_, i64>(5)? as u64,
-                            input: row.get::<_, i64>(6)? as u64,
-                            output: row.get::<_, i64>(7)? as u64,
-                            cost: row.get(8)?,
-                            duration_sum: row.get::<_, i64>(9)? as u64,
-                            duration_max: row.get::<_, i64>(10)? as u64,
-                        },
-                    ));
-                }
+                Some(day) => query(
+                    &format!("{ROLLUP} FROM request_rollup_daily WHERE day >= :day{by_user}"),
+                    &[(":day", day)],
+                    &mut rollup_row,
+                )?,
             }
-            if let (Some(since), Some(hour)) = (filter.since_ms, first_hour) {
-                let mut params = values.clone();
-                params.push(since.into());
-                let mut sql = format!(
-                    "SELECT model, provider, vendor, ok, input_tokens, output_tokens, duration_ms, coalesce(cost_usd, 0)
-                     FROM requests WHERE time >= ?{}",
-                    params.len()
-                );
-                params.push((hour * HOUR_MS).into());
-                sql.push_str(&format!(" AND time < ?{}", params.len()));
-                sql.push_str(&conditions);
-                let mut stmt = self.conn.prepare(&sql)?;
-                let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
-                while let Some(row) = rows.next()? {
-                    let at = group(
-                        row.get_ref(0)?.as_str_or_null()?,
-                        row.get_ref(1)?.as_str_or_null()?,
-                        row.get_ref(2)?.as_str_or_null()?,
-                    );
-                    let duration = row.get::<_, i64>(6)?.max(0) as u64;
-                    adds.push((
-                        at,
-                        Bucket {
+            if let (Some(since), Some(hour), Some(day)) = (filter.since_ms, first_hour, first_day) {
+                query(
+                    &format!("{ROLLUP} FROM request_rollup WHERE hour >= :hour AND hour < :end{by_user}"),
+                    &[(":hour", hour), (":end", day * 24)],
+                    &mut rollup_row,
+                )?;
+                query(
+                    &format!(
+                        "SELECT model, provider, vendor, ok, input_tokens, output_tokens, duration_ms, \
+                         coalesce(cost_usd, 0) FROM requests WHERE time >= :since AND time < :end{by_user}"
+                    ),
+                    &[(":since", since), (":end", hour * HOUR_MS)],
+                    &mut |row| {
+                        let duration = row.get::<_, i64>(6)?.max(0) as u64;
+                        let bucket = Bucket {
                             bin: duration_bin(duration),
                             requests: 1,
                             succeeded: u64::from(row.get::<_, bool>(3)?),
@@ -683,28 +718,95 @@ impl Store {
                             cost: row.get(7)?,
                             duration_sum: duration,
                             duration_max: duration,
-                        },
-                    ));
-                }
+                        };
+                        tally.add(row, bucket)
+                    },
+                )?;
             }
-            for (at, bucket) in adds {
-                groups[at].1.add(&bucket);
+            // Few enough request rows in the window: read their durations for exact percentiles.
+            let exact = tally.read <= exact_up_to;
+            if exact {
+                let since = filter.since_ms.unwrap_or(i64::MIN);
+                query(
+                    &format!("SELECT model, provider, vendor, duration_ms FROM requests WHERE time >= :since{by_user}"),
+                    &[(":since", since)],
+                    &mut |row| tally.duration(row, row.get::<_, i64>(3)?.max(0) as u64),
+                )?;
             }
             let mut total = Acc::default();
-            for (_, acc) in &groups {
-                total.merge(acc);
-            }
-            let mut by_model: Vec<ModelStats> = groups
+            let mut all = Vec::new();
+            let mut by_model: Vec<ModelStats> = tally
+                .groups
                 .into_iter()
-                .map(|((model, provider, vendor), acc)| ModelStats { model, provider, vendor, stats: acc.finish() })
+                .map(|((model, provider, vendor), acc, durations)| {
+                    total.merge(&acc);
+                    all.extend_from_slice(&durations);
+                    ModelStats { model, provider, vendor, stats: acc.finish(exact.then_some(durations)) }
+                })
                 .collect();
             by_model.sort_by(|a, b| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.model.cmp(&b.model)));
-            Ok(Metrics { total: total.finish(), by_model })
+            Ok(Metrics { total: total.finish(exact.then_some(all)), by_model })
         };
         collect().map_err(|e| self.err(e))
     }
 }
 
+/// What `metrics` adds up: one group per model and provider, of the rows its filter wants.
+struct Tally<'f> {
+    filter: &'f MetricsFilter,
+    /// model, provider, vendor; the sums; every duration, when they are read.
+    groups: Vec<(ModelKey, Acc, Vec<u64>)>,
+    /// Requests of the selected users and time window, whatever their model and provider: how many request rows
+    /// reading every duration would take.
+    read: u64,
+}
+
+impl Tally<'_> {
+    /// The group of a row whose first columns are model, provider, vendor (empty text or NULL: unknown); `None`
+    /// when the filter does not want it.
+    fn group(&mut self, row: &rusqlite::Row) -> rusqlite::Result<Option<usize>> {
+        let known = |at: usize| -> rusqlite::Result<Option<&str>> {
+            Ok(row.get_ref(at)?.as_str_or_null()?.filter(|text| !text.is_empty()))
+        };
+        let (model, provider) = (known(0)?, known(1)?);
+        let wanted = self.filter.provider.as_deref().is_none_or(|p| provider == Some(p))
+            && (self.filter.models.is_empty() || model.is_some_and(|m| self.filter.models.iter().any(|w| w == m)));
+        if !wanted {
+            return Ok(None);
+        }
+        // Rows come in key order, so the group of the previous row is usually the one.
+        if let Some(at) =
+            self.groups.iter().rposition(|((m, p, _), ..)| m.as_deref() == model && p.as_deref() == provider)
+        {
+            return Ok(Some(at));
+        }
+        let key = (model.map(str::to_owned), provider.map(str::to_owned), known(2)?.map(str::to_owned));
+        self.groups.push((key, Acc::default(), Vec::new()));
+        Ok(Some(self.groups.len() - 1))
+    }
+
+    fn add(&mut self, row: &rusqlite::Row, bucket: Bucket) -> rusqlite::Result<()> {
+        self.read += bucket.requests;
+        if let Some(at) = self.group(row)? {
+            self.groups[at].1.add(&bucket);
+        }
+        Ok(())
+    }
+
+    fn duration(&mut self, row: &rusqlite::Row, ms: u64) -> rusqlite::Result<()> {
+        if let Some(at) = self.group(row)? {
+            self.groups[at].2.push(ms);
+        }
+        Ok(())
+    }
+}
+
+/// `metrics` reads every request's duration for exact p50/p95 when the selected users' requests in the time window
+/// (whatever their model) number at most this many (tens of milliseconds of reading); above it, the rollups' duration
+/// bins give them within 6.25%.
+pub const EXACT_PERCENTILES_UP_TO: u64 = 50_000;
+
+const DAY_MS: i64 = 24 * HOUR_MS;
 const HOUR_MS: i64 = 3_600_000;
 
 /// Durations in log-spaced bins: exact below 32 ms, then 16 bins per doubling, so a bin is at most 6.25% wide.
@@ -779,8 +881,22 @@ impl Acc {
         &mut self.bins[at]
     }
 
-    fn finish(self) -> Stats {
+    /// The statistics; `durations` (every request's, when they were read) make p50/p95 exact.
+    fn finish(self, durations: Option<Vec<u64>>) -> Stats {
         let requests = self.requests;
+        let duration_ms = match durations {
+            Some(mut all) if all.len() as u64 == requests => {
+                all.sort_unstable();
+                let rank = |p: u64| all.get(((p * requests).div_ceil(100).max(1) - 1) as usize).copied().unwrap_or(0);
+                Percentiles { p50: rank(50), p95: rank(95), max: self.max, exact: true }
+            }
+            _ => Percentiles {
+                p50: percentile(&self.bins, requests, 50).min(self.max),
+                p95: percentile(&self.bins, requests, 95).min(self.max),
+                max: self.max,
+                exact: requests == 0,
+            },
+        };
         Stats {
             requests,
             succeeded: self.ok,
@@ -789,11 +905,7 @@ impl Acc {
             input_tokens: self.input,
             output_tokens: self.output,
             cost_usd: (self.cost * 1e6).round() / 1e6,
-            duration_ms: Percentiles {
-                p50: percentile(&self.bins, requests, 50).min(self.max),
-                p95: percentile(&self.bins, requests, 95).min(self.max),
-                max: self.max,
-            },
+            duration_ms,
         }
     }
 }
@@ -1087,7 +1199,7 @@ mod tests {
         let m = store.metrics(&MetricsFilter::default()).unwrap();
         assert_eq!((m.total.requests, m.total.succeeded, m.total.failed), (4, 3, 1));
         assert_eq!(m.total.success_rate, 0.75);
-        assert_eq!(m.total.duration_ms, Percentiles { p50: 200, p95: 400, max: 400 });
+        assert_eq!(m.total.duration_ms, Percentiles { p50: 200, p95: 400, max: 400, exact: true });
         assert_eq!(m.total.cost_usd, 2.0);
         assert_eq!(m.by_model[0].model.as_deref(), Some("a"));
         assert_eq!(m.by_model[0].stats.requests, 3);
@@ -1130,10 +1242,153 @@ mod tests {
         let count = |since_ms| store.metrics(&MetricsFilter { since_ms, ..Default::default() }).unwrap().total;
         assert_eq!(count(None).requests, 3);
         assert_eq!(count(Some(hour + 100)).requests, 2);
-        assert_eq!(count(Some(hour + 100)).duration_ms, Percentiles { p50: 2, p95: 3, max: 3 });
+        assert_eq!(count(Some(hour + 100)).duration_ms, Percentiles { p50: 2, p95: 3, max: 3, exact: true });
         assert_eq!(count(Some(hour)).requests, 3);
         assert_eq!(count(Some(hour + HOUR_MS)).requests, 1);
         assert_eq!(count(Some(hour + HOUR_MS + 8)).requests, 0);
+    }
+
+    /// Records spread over three days, read back with `since` at every kind of edge (mid-hour, whole hour, whole
+    /// day), from the rollups and from the rows, against the same figures computed here from the records.
+    #[test]
+    fn metrics_agree_with_the_records_whatever_the_since_edge() {
+        let (_dir, store) = temp_store();
+        let day0 = 20_000 * DAY_MS;
+        let mut seed = 7u64;
+        let mut next = |m: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let records: Vec<RequestRecord> = (0..3000)
+            .map(|i| RequestRecord {
+                request_id: format!("r{i}"),
+                time_ms: day0 + next(3 * DAY_MS as u64) as i64,
+                user_id: ["ann", "bob"][next(2) as usize].into(),
+                command: "chat".into(),
+                model: Some(["a", "b", "c"][next(3) as usize].into()),
+                provider: Some("p".into()),
+                error_code: (next(10) == 0).then(|| "provider".into()),
+                input_tokens: next(500),
+                output_tokens: next(900),
+                duration_ms: 20 + next(5000),
+                cost_usd: Some(next(1000) as f64 / 1e5),
+                ..Default::default()
+            })
+            .collect();
+        store.record_many(&records).unwrap();
+        let sinces = [None, Some(day0), Some(day0 + 5), Some(day0 + HOUR_MS), Some(day0 + DAY_MS + 3 * HOUR_MS + 17)];
+        let sinces = sinces.into_iter().chain((0..6).map(|_| Some(day0 + next(3 * DAY_MS as u64) as i64)));
+        for since_ms in sinces {
+            for (user_id, models) in [(None, vec![]), (Some("ann".to_string()), vec!["b".to_string()])] {
+                let filter =
+                    MetricsFilter { since_ms, user_id: user_id.clone(), models: models.clone(), provider: None };
+                let chosen: Vec<&RequestRecord> = records
+                    .iter()
+                    .filter(|r| since_ms.is_none_or(|s| r.time_ms >= s))
+                    .filter(|r| user_id.as_ref().is_none_or(|u| &r.user_id == u))
+                    .filter(|r| models.is_empty() || models.contains(r.model.as_ref().unwrap()))
+                    .collect();
+                let mut durations: Vec<u64> = chosen.iter().map(|r| r.duration_ms).collect();
+                durations.sort_unstable();
+                let rank = |p: usize| durations[(p * durations.len()).div_ceil(100).max(1) - 1];
+                let exact = store.metrics(&filter).unwrap().total;
+                let what = format!("since {since_ms:?}, user {user_id:?}");
+                assert_eq!(exact.requests, chosen.len() as u64, "{what}");
+                assert_eq!(exact.succeeded, chosen.iter().filter(|r| r.error_code.is_none()).count() as u64, "{what}");
+                assert_eq!(exact.input_tokens, chosen.iter().map(|r| r.input_tokens).sum::<u64>(), "{what}");
+                assert_eq!(exact.output_tokens, chosen.iter().map(|r| r.output_tokens).sum::<u64>(), "{what}");
+                let cost: f64 = chosen.iter().map(|r| r.cost_usd.unwrap()).sum();
+                assert!((exact.cost_usd - cost).abs() < 1e-6, "{what}: {} vs {cost}", exact.cost_usd);
+                let want = Percentiles { p50: rank(50), p95: rank(95), max: *durations.last().unwrap(), exact: true };
+                assert_eq!(exact.duration_ms, want, "{what}");
+                // The same selection from the duration bins alone: within a bin's width (1/16) of the exact figure.
+                let binned = store.metrics_exact_up_to(&filter, 10).unwrap().total;
+                assert_eq!(
+                    (binned.requests, binned.duration_ms.max, binned.duration_ms.exact),
+                    (exact.requests, want.max, false)
+                );
+                for (got, want) in [(binned.duration_ms.p50, want.p50), (binned.duration_ms.p95, want.p95)] {
+                    assert!(got.abs_diff(want) <= want / 16 + 1, "{what}: binned {got} vs exact {want}");
+                }
+            }
+        }
+    }
+
+    /// A database written by the first release (schema v1: tests/fixtures/store-v1.db, made with that build by
+    /// `conv create`, `chat --conv` with Claude then Llama then echo, and failed requests) opens, migrates in place to
+    /// the current version, and reads and writes as before.
+    #[test]
+    fn a_v1_database_is_migrated_in_place_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("llmgw.db");
+        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1.db"), &path).unwrap();
+        let version = |path: &Path| -> i64 {
+            Connection::open(path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+        };
+        assert_eq!(version(&path), 1);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.user_version().unwrap(), SCHEMA_VERSION);
+        let trip = store.find_conversation("trip", "alice").unwrap();
+        assert_eq!(trip.system.as_deref(), Some("Be brief."));
+        let messages = store.messages(&trip.conversation_id).unwrap();
+        let models: Vec<Option<&str>> = messages.iter().map(|m| m.model.as_deref()).collect();
+        assert_eq!(
+            models,
+            [
+                None,
+                Some("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                None,
+                Some("us.meta.llama3-3-70b-instruct-v1:0"),
+                None,
+                Some("echo")
+            ]
+        );
+        assert_eq!(store.list_conversations("alice", 10, Some("June")).unwrap().len(), 1);
+        // The daily rollup was filled from the hourly one: the whole history reads the same through either.
+        let all = store.metrics(&MetricsFilter::default()).unwrap();
+        let by_hours = store.metrics(&MetricsFilter { since_ms: Some(0), ..Default::default() }).unwrap();
+        assert_eq!(all, by_hours);
+        assert_eq!((all.total.requests, all.total.succeeded, all.total.failed), (6, 4, 2));
+        assert_eq!(all.total.input_tokens, 77);
+        assert!(all.total.cost_usd > 0.0);
+        assert_eq!(all.by_model.iter().find(|m| m.model.as_deref() == Some("echo")).unwrap().stats.requests, 2);
+        let record = RequestRecord {
+            request_id: "new".into(),
+            time_ms: now_ms(),
+            user_id: "alice".into(),
+            command: "chat".into(),
+            model: Some("echo".into()),
+            provider: Some("local".into()),
+            duration_ms: 3,
+            ..Default::default()
+        };
+        store.record(&record).unwrap();
+        assert_eq!(store.metrics(&MetricsFilter::default()).unwrap().total.requests, 7);
+        drop(store);
+        // Opening again is a no-op.
+        assert_eq!(version(&path), SCHEMA_VERSION);
+        assert_eq!(Store::open(&path).unwrap().metrics(&MetricsFilter::default()).unwrap().total.requests, 7);
+    }
+
+    /// Each llmgw process opens the store, records, and closes without a checkpoint; the log must still be copied
+    /// into the database and emptied from time to time, or it grows without end (it did: 16 MB after 750 requests,
+    /// and recording took 15 ms instead of 2).
+    #[test]
+    fn the_log_stays_small_across_many_short_lived_stores() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("llmgw.db");
+        let wal = dir.path().join("llmgw.db-wal");
+        let mut largest = 0;
+        for i in 0..600 {
+            let store = Store::open(&path).unwrap();
+            let record = RequestRecord { request_id: format!("r{i}"), time_ms: now_ms(), ..Default::default() };
+            store.record(&RequestRecord { user_id: "u".into(), command: "chat".into(), ..record }).unwrap();
+            drop(store);
+            largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+        }
+        assert!(largest > WAL_CHECKPOINT_BYTES / 2, "the log is left to grow between checkpoints: {largest}");
+        assert!(largest < WAL_CHECKPOINT_BYTES + (64 << 10), "the log grew to {largest} bytes");
+        assert_eq!(Store::open(&path).unwrap().metrics(&MetricsFilter::default()).unwrap().total.requests, 600);
     }
 
     #[test]
@@ -1174,5 +1429,12 @@ mod tests {
             created.as_secs_f64() * 1e3,
             started.elapsed().as_secs_f64() * 1e3
         );
+        // What one recording process does with the store: open, record, close (and now and then a checkpoint).
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            let store = Store::open(&path).unwrap();
+            store.record(&RequestRecord { time_ms: now_ms(), ..record.clone() }).unwrap();
+        }
+        println!("open, record, close: {:.3} ms per request", started.elapsed().as_secs_f64() * 1e3 / n as f64);
     }
 }

@@ -3,7 +3,7 @@
 use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
-use crate::store::{MetricsFilter, Stats, now_ms, parse_duration, parse_rfc3339};
+use crate::store::{EXACT_PERCENTILES_UP_TO, MetricsFilter, Stats, now_ms, parse_duration, parse_rfc3339};
 use crate::{Error, Result};
 use clap::Args;
 use comfy_table::{CellAlignment, Table, presets};
@@ -86,12 +86,19 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
         }
         let text = table.to_string().lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
         out.text(&format!("{text}\n"))?;
+        if !metrics.total.duration_ms.exact {
+            out.note(&format!(
+                "~ marks p50/p95 read from duration bins (within 6.25%): more than {EXACT_PERCENTILES_UP_TO} requests \
+                 matched; narrow with --since, --user or --model for exact figures"
+            ));
+        }
     }
     out.flush()?;
     Ok(0)
 }
 
 fn row(model: &str, provider: &str, s: &Stats) -> Vec<String> {
+    let approximate = |ms: u64| if s.duration_ms.exact { ms.to_string() } else { format!("~{ms}") };
     vec![
         model.to_string(),
         provider.to_string(),
@@ -101,8 +108,8 @@ fn row(model: &str, provider: &str, s: &Stats) -> Vec<String> {
         format!("{:.1}%", s.success_rate * 100.0),
         s.input_tokens.to_string(),
         s.output_tokens.to_string(),
-        s.duration_ms.p50.to_string(),
-        s.duration_ms.p95.to_string(),
+        approximate(s.duration_ms.p50),
+        approximate(s.duration_ms.p95),
         s.duration_ms.max.to_string(),
         format!("{:.4}", s.cost_usd),
     ]

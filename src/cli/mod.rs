@@ -160,7 +160,8 @@ fn open_store(global: &GlobalArgs, out: &output::Output) -> Result<Store> {
     Store::open(&path)
 }
 
-/// `--user`, else `$LLMGW_USER` (both through clap), else the login name.
+/// `--user`, else `$LLMGW_USER` (both through clap), else the login name: `$USER`/`$LOGNAME` as shells and `sudo`
+/// set them, else the account of the effective uid (cron, containers and systemd units often set neither).
 fn user(flag: Option<&str>) -> String {
     if let Some(user) = flag.filter(|u| !u.is_empty()) {
         return user.to_string();
@@ -168,7 +169,36 @@ fn user(flag: Option<&str>) -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .or_else(account_name)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The name of the effective uid's account (passwd, through NSS); `uid-N` for a uid with no account.
+#[cfg(unix)]
+fn account_name() -> Option<String> {
+    // SAFETY: geteuid cannot fail. getpwuid_r writes only into `entry` and `buf` (whose length it is given) and sets
+    // `found` to `&entry` or null; `pw_name` then points into `buf`, which outlives its use here.
+    let uid = unsafe { libc::geteuid() };
+    let mut buf = vec![0 as libc::c_char; 1024];
+    loop {
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let rc = unsafe { libc::getpwuid_r(uid, &mut entry, buf.as_mut_ptr(), buf.len(), &mut found) };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || found.is_null() || entry.pw_name.is_null() {
+            return Some(format!("uid-{uid}"));
+        }
+        let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+        return Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty());
+    }
+}
+
+#[cfg(not(unix))]
+fn account_name() -> Option<String> {
+    None
 }
 
 /// One thread is plenty for one request and starts in microseconds.

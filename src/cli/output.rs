@@ -76,6 +76,13 @@ impl Output {
         }
     }
 
+    /// A note on stderr about how to read the output; not with `-q` or `--json`.
+    pub fn note(&self, message: &str) {
+        if !self.quiet && !self.json {
+            eprintln!("{} {message}", self.paint("2", "note:"));
+        }
+    }
+
     /// A warning on stderr: something went wrong that does not change the outcome. Shown even with `-q`.
     pub fn warn(&self, message: &str) {
         eprintln!("{} {message}", self.paint("1;33", "warning:"));

@@ -509,7 +509,33 @@ fn a_database_from_before_versioning_is_migrated_in_place() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     let note: String = conn.query_row("SELECT text FROM notes", [], |r| r.get(0)).unwrap();
-    assert_eq!((version, note.as_str()), (1, "kept"));
+    assert_eq!((version, note.as_str()), (2, "kept"));
+}
+
+/// tests/fixtures/store-v1.db was written by the first release (schema 1): this build migrates it in place the first
+/// time it opens it, and the conversation goes on where it was.
+#[test]
+fn a_database_of_the_first_release_is_migrated_and_continues() {
+    let sandbox = Sandbox::new().env("LLMGW_USER", "alice");
+    let db = sandbox.home().join("v1.db");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1.db"), &db).unwrap();
+    let with_db = |args: &[&str]| {
+        let out = sandbox.llmgw().arg("--db").arg(&db).arg("--json").args(args).assert().success();
+        json_doc(&out.get_output().stdout)
+    };
+    let before = with_db(&["metrics"]);
+    assert_eq!((before["total"]["requests"].as_u64(), before["total"]["failed"].as_u64()), (Some(6), Some(2)));
+    let version: i64 =
+        rusqlite::Connection::open(&db).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 2);
+    with_db(&["chat", "-m", "echo", "--conv", "trip", "and July?"]);
+    let trip = with_db(&["conv", "show", "trip"]);
+    let contents: Vec<&str> =
+        trip["messages"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
+    assert_eq!(contents.len(), 8, "{trip}");
+    assert_eq!((contents[0], contents[6], contents[7]), ("Where should I go in May?", "and July?", "and July?"));
+    assert_eq!(with_db(&["metrics"])["total"]["requests"], 7);
+    assert_eq!(with_db(&["metrics", "--since", "2026-01-01"])["total"]["requests"], 7);
 }
 
 #[test]
@@ -550,4 +576,23 @@ fn a_database_locked_during_the_request_fails_the_turn_but_only_warns_about_the_
             .stdout,
     );
     assert_eq!(conv["messages"], json!([]));
+}
+
+/// Without `--user`, `$LLMGW_USER`, `$USER` or `$LOGNAME` (cron, containers, systemd units), conversations belong to
+/// the account of the effective uid, as `id -un` names it, not to a catch-all.
+#[test]
+fn without_user_variables_the_account_name_is_the_user() {
+    let Ok(id) = std::process::Command::new("id").arg("-un").output() else {
+        eprintln!("skipped: no `id` command");
+        return;
+    };
+    let account = String::from_utf8(id.stdout).unwrap().trim().to_string();
+    let sandbox = Sandbox::new();
+    let mut create = sandbox.llmgw();
+    for var in ["USER", "LOGNAME", "USERNAME", "LLMGW_USER"] {
+        create.env_remove(var);
+    }
+    let doc = json_doc(&create.args(["conv", "create", "--json"]).assert().success().get_output().stdout);
+    assert!(!account.is_empty());
+    assert_eq!(doc["user_id"], account.as_str());
 }

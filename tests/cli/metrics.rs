@@ -97,7 +97,7 @@ fn filters_by_model_alias_user_provider_and_time() {
         none,
         json!({
             "total": {"requests": 0, "succeeded": 0, "failed": 0, "success_rate": 0.0, "input_tokens": 0,
-                      "output_tokens": 0, "cost_usd": 0.0, "duration_ms": {"p50": 0, "p95": 0, "max": 0}},
+                      "output_tokens": 0, "cost_usd": 0.0, "duration_ms": {"p50": 0, "p95": 0, "max": 0, "exact": true}},
             "by_model": []
         })
     );
@@ -132,4 +132,62 @@ fn the_human_table_has_a_row_per_model_and_a_total() {
     assert!(lines[0].contains("REQUESTS") && lines[0].contains("P95 MS") && lines[0].contains("COST USD"), "{text}");
     assert!(lines[1].trim_start().starts_with("echo") && lines[1].contains("100.0%"), "{text}");
     assert!(lines[2].trim_start().starts_with("total"), "{text}");
+}
+
+#[test]
+fn a_model_that_is_not_ready_is_recorded_under_its_catalogue_id() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "opus-4.1", "hi"]).assert().code(3);
+    let rows = rows(&sandbox);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["model"].as_str(), rows[0]["provider"].as_str(), rows[0]["vendor"].as_str()),
+        (Some("us.anthropic.claude-opus-4-1-20250805-v1:0"), Some("bedrock"), Some("anthropic"))
+    );
+    assert_eq!(rows[0]["error_code"], "model_not_ready");
+    assert_eq!(metrics(&sandbox, &["--provider", "bedrock"])["total"]["failed"], 1);
+}
+
+/// p50/p95 are exact over the recorded durations (nearest rank) for a user's own requests, and marked as binned
+/// (`"exact": false`, `~` in the table, a note on stderr) once more than 50,000 requests match.
+#[test]
+fn percentiles_are_exact_for_small_selections_and_marked_when_binned() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success();
+    let store = llmgw::store::Store::open(&sandbox.data_home().join("llmgw/llmgw.db")).unwrap();
+    let record = |i: u64, user: &str| llmgw::store::RequestRecord {
+        request_id: format!("r{i}"),
+        time_ms: llmgw::store::now_ms() - 1000,
+        user_id: user.into(),
+        command: "chat".into(),
+        model: Some("m".into()),
+        provider: Some("p".into()),
+        duration_ms: 1000 + i,
+        ..Default::default()
+    };
+    // 1000, 1001, ... 1019 ms: the 10th is 1009 and the 19th 1018 (one bin holds 1000-1023, whose mean is not).
+    store.record_many(&(0..20).map(|i| record(i, "ann")).collect::<Vec<_>>()).unwrap();
+    let ann = metrics(&sandbox, &["--user", "ann"]);
+    assert_eq!(ann["total"]["duration_ms"], json!({"p50": 1009, "p95": 1018, "max": 1019, "exact": true}));
+
+    store.record_many(&(0..50_001).map(|i| record(i % 20, "bulk")).collect::<Vec<_>>()).unwrap();
+    let all = metrics(&sandbox, &[]);
+    assert_eq!(all["total"]["requests"], 50_022);
+    assert_eq!(
+        (all["total"]["duration_ms"]["exact"].as_bool(), all["total"]["duration_ms"]["max"].as_u64()),
+        (Some(false), Some(1019))
+    );
+    let p50 = all["total"]["duration_ms"]["p50"].as_u64().unwrap();
+    assert!(p50.abs_diff(1009) <= 1009 / 16, "binned p50 {p50}");
+    let out = sandbox.llmgw().args(["metrics"]).assert().success().get_output().clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let total = text.lines().last().unwrap();
+    assert!(total.contains(&format!("~{p50}")), "{text}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("narrow with --since"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Narrowed to the user's own requests, exact again.
+    assert_eq!(metrics(&sandbox, &["--user", "ann"])["total"]["duration_ms"]["exact"], true);
 }
