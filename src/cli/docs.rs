@@ -18,7 +18,7 @@ Examples:
 
 const EXIT_STATUS: &[(&str, &str)] = &[
     ("0", "success (also when the reader of the output, such as head, closes the pipe early)"),
-    ("1", "internal error (a bug); or the database cannot be used (locked, read-only, corrupt, newer): error code store"),
+    ("1", "internal error (a bug), or the database cannot be used (error code store)"),
     ("2", "usage: bad flags, missing prompt, input the provider rejected"),
     ("3", "model unknown or not ready; the message lists alternatives"),
     ("4", "not found"),
