@@ -89,6 +89,23 @@ hyperfine -N --warmup 5 --runs "$RUNS" \
   "$BIN --db $db chat --no-log -m echo hello" \
   "$BIN --db $db chat -m echo hello" 2>&1 | grep -E "Time|^Benchmark" || true
 
+# Separate hyperfine runs drift by ±0.5 ms on a shared machine; interleaved pairs measure the difference itself.
+if command -v python3 >/dev/null; then
+  echo "== recording, paired: ${PAIRS:-1000} interleaved runs of each, difference per pair"
+  python3 - "$BIN" "$db" "${PAIRS:-1000}" <<'PY'
+import os, statistics, subprocess, sys, time
+binary, db, pairs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def run(*args):
+    started = time.perf_counter()
+    subprocess.run([binary, "--db", db, "chat", *args, "-m", "echo", "hello"], stdout=subprocess.DEVNULL, check=True)
+    return (time.perf_counter() - started) * 1e3
+for _ in range(20):
+    run("--no-log"), run()
+d = sorted(run() - run("--no-log") for _ in range(pairs))
+print(f"recording costs {statistics.mean(d):.2f} ms mean, {d[len(d) // 2]:.2f} ms median, {d[len(d) * 9 // 10]:.2f} ms p90")
+PY
+fi
+
 echo
 echo "== metrics over $REQUESTS records, conv list among $CONVERSATIONS, conv show of $MESSAGES messages"
 hyperfine -N --warmup 2 --runs "$RUNS" \

@@ -138,7 +138,7 @@ pub struct Store {
 }
 
 /// The size of the write-ahead log past which the process closing the store copies it into the database.
-const WAL_CHECKPOINT_BYTES: u64 = 256 << 10;
+const WAL_CHECKPOINT_BYTES: u64 = 1 << 20;
 
 impl Drop for Store {
     /// A process that records one request closes without copying the log into the database (that would be most of its
