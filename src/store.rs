@@ -14,13 +14,17 @@
 //! model) in the same transaction, so `metrics` over millions of requests reads one row per day, user, model and
 //! duration bin instead of every request; see [`Store::metrics`] for when its p50/p95 are exact and when binned.
 //!
+//! Requests without a conversation do not open the store to record themselves: they append to the spool beside
+//! it ([`crate::spool`]), and [`Store::ingest_spool`] takes those records in, in bulk.
+//!
 //! The store never prints; every failure is an [`Error::Store`] naming the file (or [`Error::NotFound`] for an
 //! unknown conversation).
 
+use crate::spool::Spool;
 use crate::types::Role;
 use crate::{Error, Result};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -127,6 +131,14 @@ const MIGRATIONS: &[&str] = &[
            sum(output_tokens), total(cost_usd), sum(duration_sum), max(duration_max)
     FROM request_rollup GROUP BY 1, 2, 3, 4, 5, 6;
     ",
+    // 3: the spool files (see `crate::spool`) whose records are in `requests`, so that a file left behind by a
+    // process that stopped between committing its records and deleting the file is never counted twice.
+    "
+    CREATE TABLE spool_ingested (
+        name         TEXT PRIMARY KEY,
+        ingested_at  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.
@@ -206,7 +218,7 @@ pub struct Turn<'a> {
 }
 
 /// One chat/stream request, success or failure, as recorded for `metrics`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct RequestRecord {
     pub request_id: String,
     pub time_ms: i64,
@@ -223,6 +235,14 @@ pub struct RequestRecord {
     pub tokens_per_second: Option<f64>,
     pub cost_usd: Option<f64>,
     pub conversation_id: Option<String>,
+}
+
+/// What [`Store::ingest_spool`] took in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ingested {
+    pub records: usize,
+    /// Lines that were not a record (torn by a full disk or a crash).
+    pub skipped: usize,
 }
 
 /// Which requests `metrics` counts.
@@ -344,12 +364,7 @@ impl Store {
             return Ok(());
         }
         if version > SCHEMA_VERSION {
-            return Err(Error::Store {
-                path,
-                message: format!(
-                    "schema version {version} was written by a newer llmgw (this one knows up to {SCHEMA_VERSION})"
-                ),
-            });
+            return Err(Error::Store { path, message: crate::spool::newer_schema_message(version) });
         }
         let tx = self
             .conn
@@ -365,7 +380,12 @@ impl Store {
             })?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| store_error(&path, e))?;
-        tx.commit().map_err(|e| store_error(&path, e))
+        tx.commit().map_err(|e| store_error(&path, e))?;
+        // Copy the new schema into the database file itself, whose header (read alone by `Spool::ready`) would
+        // otherwise show the old version until the log's next checkpoint. Another process reading at this moment
+        // only postpones that.
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(())
     }
 
     fn user_version(&self) -> rusqlite::Result<i64> {
@@ -567,66 +587,90 @@ impl Store {
     pub fn record_many(&self, records: &[RequestRecord]) -> Result<()> {
         let write = || -> rusqlite::Result<()> {
             let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO requests (request_id, time, user_id, command, provider, vendor, model, ok, error_code,
-                     input_tokens, output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-                )?;
-                let upsert = |table: &str, unit: &str| {
-                    tx.prepare_cached(&format!(
-                        "INSERT INTO {table} ({unit}, user_id, model, provider, vendor, bin, requests, succeeded,
-                             input_tokens, output_tokens, cost_usd, duration_sum, duration_max)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11)
-                         ON CONFLICT DO UPDATE SET requests = requests + 1, succeeded = succeeded + excluded.succeeded,
-                             input_tokens = input_tokens + excluded.input_tokens,
-                             output_tokens = output_tokens + excluded.output_tokens,
-                             cost_usd = cost_usd + excluded.cost_usd,
-                             duration_sum = duration_sum + excluded.duration_sum,
-                             duration_max = max(duration_max, excluded.duration_max)"
-                    ))
-                };
-                let mut rollups =
-                    [(upsert("request_rollup", "hour")?, HOUR_MS), (upsert("request_rollup_daily", "day")?, DAY_MS)];
-                for r in records {
-                    insert.execute(params![
-                        r.request_id,
-                        r.time_ms,
-                        r.user_id,
-                        r.command,
-                        r.provider,
-                        r.vendor,
-                        r.model,
-                        r.error_code.is_none(),
-                        r.error_code,
-                        r.input_tokens as i64,
-                        r.output_tokens as i64,
-                        r.duration_ms as i64,
-                        r.ttft_ms.map(|t| t as i64),
-                        r.tokens_per_second,
-                        r.cost_usd,
-                        r.conversation_id,
-                    ])?;
-                    for (rollup, unit_ms) in &mut rollups {
-                        rollup.execute(params![
-                            r.time_ms.div_euclid(*unit_ms),
-                            r.user_id,
-                            r.model.as_deref().unwrap_or_default(),
-                            r.provider.as_deref().unwrap_or_default(),
-                            r.vendor.as_deref().unwrap_or_default(),
-                            duration_bin(r.duration_ms),
-                            r.error_code.is_none(),
-                            r.input_tokens as i64,
-                            r.output_tokens as i64,
-                            r.cost_usd.unwrap_or(0.0),
-                            r.duration_ms as i64,
-                        ])?;
-                    }
-                }
-            }
+            write_records(&tx, records)?;
             tx.commit()
         };
         write().map_err(|e| self.err(e))
+    }
+
+    /// Take the records waiting in the spool beside this database into it (see [`crate::spool`] for the protocol),
+    /// in one transaction. Returns how many records were taken in and how many spoiled lines were skipped.
+    pub fn ingest_spool(&self) -> Result<Ingested> {
+        self.ingest(true).map(Option::unwrap_or_default)
+    }
+
+    /// [`Store::ingest_spool`] unless another process is writing to the database this very moment (`None`: the
+    /// records stay in the spool for a later process, rather than this one wait).
+    pub fn try_ingest_spool(&self) -> Result<Option<Ingested>> {
+        self.ingest(false)
+    }
+
+    fn ingest(&self, wait: bool) -> Result<Option<Ingested>> {
+        let spool = Spool::of(&self.path);
+        let io = |what: &str, e: std::io::Error| Error::Store {
+            path: spool.path().to_owned(),
+            message: format!("cannot {what} the spool: {e}"),
+        };
+        let live = spool.path().exists();
+        if !live && spool.claimed().map_err(|e| io("list", e))?.is_empty() {
+            return Ok(Some(Ingested::default()));
+        }
+        if !wait {
+            self.conn.busy_timeout(Duration::ZERO).map_err(|e| self.err(e))?;
+        }
+        let begun = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate);
+        if !wait {
+            self.conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
+        }
+        let tx = match begun {
+            Err(e) if !wait && is_busy(&e) => return Ok(None),
+            other => other.map_err(|e| self.err(e))?,
+        };
+        if live {
+            match std::fs::rename(spool.path(), spool.dir().join(spool.claimed_name())) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io("claim", e)),
+                _ => {}
+            }
+        }
+        let mut ingested = Ingested::default();
+        let mut done = Vec::new();
+        for path in spool.claimed().map_err(|e| io("list", e))? {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+            let mut file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io("open", e)),
+            };
+            // Wait for an append that opened this file before it was claimed.
+            file.lock().map_err(|e| io("lock", e))?;
+            let seen: bool = tx
+                .query_row("SELECT EXISTS (SELECT 1 FROM spool_ingested WHERE name = ?1)", [&name], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if !seen {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| io("read", e))?;
+                let (records, skipped) = crate::spool::parse(&text);
+                write_records(&tx, &records).map_err(|e| self.err(e))?;
+                tx.execute("INSERT INTO spool_ingested (name, ingested_at) VALUES (?1, ?2)", params![name, now_ms()])
+                    .map_err(|e| self.err(e))?;
+                ingested.records += records.len();
+                ingested.skipped += skipped;
+            }
+            done.push((path, name));
+        }
+        // A name has done its job once its file is gone (the files of this run go after the commit: next time).
+        let names: Vec<String> = tx
+            .prepare("SELECT name FROM spool_ingested")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| self.err(e))?;
+        for name in names.iter().filter(|n| !spool.dir().join(n).exists()) {
+            tx.execute("DELETE FROM spool_ingested WHERE name = ?1", [name]).map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        for (path, _) in done {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(Some(ingested))
     }
 
     /// Totals and a per-model breakdown of the requests matching `filter`, read in one snapshot.
@@ -945,6 +989,66 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 }
 
 /// Explain a SQLite failure in the user's terms, naming the file.
+/// Insert request records and add them to the rollups, through cached prepared statements, in the caller's
+/// transaction.
+fn write_records<'a>(conn: &Connection, records: impl IntoIterator<Item = &'a RequestRecord>) -> rusqlite::Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO requests (request_id, time, user_id, command, provider, vendor, model, ok, error_code,
+         input_tokens, output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    let upsert = |table: &str, unit: &str| {
+        conn.prepare_cached(&format!(
+            "INSERT INTO {table} ({unit}, user_id, model, provider, vendor, bin, requests, succeeded,
+                 input_tokens, output_tokens, cost_usd, duration_sum, duration_max)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11)
+             ON CONFLICT DO UPDATE SET requests = requests + 1, succeeded = succeeded + excluded.succeeded,
+                 input_tokens = input_tokens + excluded.input_tokens,
+                 output_tokens = output_tokens + excluded.output_tokens,
+                 cost_usd = cost_usd + excluded.cost_usd,
+                 duration_sum = duration_sum + excluded.duration_sum,
+                 duration_max = max(duration_max, excluded.duration_max)"
+        ))
+    };
+    let mut rollups = [(upsert("request_rollup", "hour")?, HOUR_MS), (upsert("request_rollup_daily", "day")?, DAY_MS)];
+    for r in records {
+        insert.execute(params![
+            r.request_id,
+            r.time_ms,
+            r.user_id,
+            r.command,
+            r.provider,
+            r.vendor,
+            r.model,
+            r.error_code.is_none(),
+            r.error_code,
+            r.input_tokens as i64,
+            r.output_tokens as i64,
+            r.duration_ms as i64,
+            r.ttft_ms.map(|t| t as i64),
+            r.tokens_per_second,
+            r.cost_usd,
+            r.conversation_id,
+        ])?;
+        for (rollup, unit_ms) in &mut rollups {
+            rollup.execute(params![
+                r.time_ms.div_euclid(*unit_ms),
+                r.user_id,
+                r.model.as_deref().unwrap_or_default(),
+                r.provider.as_deref().unwrap_or_default(),
+                r.vendor.as_deref().unwrap_or_default(),
+                duration_bin(r.duration_ms),
+                r.error_code.is_none(),
+                r.input_tokens as i64,
+                r.output_tokens as i64,
+                r.cost_usd.unwrap_or(0.0),
+                r.duration_ms as i64,
+            ])?;
+        }
+    }
+    Ok(())
+}
+
 fn store_error(path: &Path, e: rusqlite::Error) -> Error {
     let message = match &e {
         rusqlite::Error::SqliteFailure(f, _) => match f.code {
