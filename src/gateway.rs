@@ -12,6 +12,7 @@
 use crate::config::{Model, Registry};
 use crate::error::Suggestion;
 use crate::provider::{Client, Limits};
+use crate::spool::Spool;
 use crate::store::{Conversation, RequestRecord, Store, StoredMessage, Turn, now_ms};
 use crate::types::{ChatRequest, EventSink, Message, Params, Response, Usage};
 use crate::{Error, Result};
@@ -151,16 +152,24 @@ impl Gateway {
     }
 
     /// Conclude a call: on success append both turns to its conversation in one transaction (a failure leaves the
-    /// conversation as it was), then record the attempt unless the call says not to.
+    /// conversation as it was), then record the attempt unless the call says not to: into the store when it is open
+    /// (for the conversation), else into the spool.
     pub fn finish(
         &self,
         call: &Call,
         prepared: Prepared<'_>,
         outcome: Result<Response>,
         store: Option<&mut Store>,
+        spool: Option<&Spool>,
     ) -> Finished {
         let Prepared { conversation, attempt, .. } = prepared;
-        let mut finished = Finished { result: outcome, unsaved_reply: None, record_error: None };
+        let mut finished = Finished { result: outcome, unsaved_reply: None, record_error: None, spool_full: false };
+        if let (None, Some(spool), true) = (&store, spool, call.record) {
+            match spool.append(&Gateway::record(&attempt, &finished.result)) {
+                Ok(size) => finished.spool_full = size >= crate::spool::INGEST_AT_BYTES,
+                Err(err) => finished.record_error = Some(err),
+            }
+        }
         if let Some(store) = store {
             if let (Ok(response), Some(conv)) = (&mut finished.result, &conversation) {
                 response.conversation_id = Some(conv.conversation_id.clone());
@@ -321,6 +330,8 @@ pub struct Finished {
     pub unsaved_reply: Option<String>,
     /// Recording for `metrics` failed; the request itself is unaffected.
     pub record_error: Option<Error>,
+    /// The record went to the spool, which has grown past [`crate::spool::INGEST_AT_BYTES`]: time to take it in.
+    pub spool_full: bool,
 }
 
 /// Who asked, for which conversation, and when: what a request record needs besides the outcome.

@@ -9,6 +9,8 @@ use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
 use crate::gateway::{Call, Gateway, Target};
+use crate::spool::Spool;
+use crate::store::Store;
 use crate::types::{ChatRequest, EventSink, Params, Response};
 use crate::{Error, Result};
 use clap::Args;
@@ -95,7 +97,19 @@ pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, global: &Global
         command: if mode == Mode::Whole { "chat" } else { "stream" },
         record: !args.no_log,
     };
-    let mut store = if args.conv.is_some() || !args.no_log { Some(super::open_store(global, out)?) } else { None };
+    // A conversation needs the store; a record alone goes to the spool beside it when the database is ready for
+    // that (see `crate::spool`), which costs a few system calls instead of opening the database.
+    let (mut store, spool) = if args.conv.is_some() {
+        (Some(super::open_store(global, out)?), None)
+    } else if args.no_log {
+        (None, None)
+    } else {
+        let path = super::store_path(global, out)?;
+        match Spool::ready(&path)? {
+            Some(spool) => (None, Some(spool)),
+            None => (Some(Store::open(&path)?), None),
+        }
+    };
     let gateway = Gateway::new(registry);
     let mut prepared = gateway.prepare(&call, store.as_ref())?;
     if let Some(conv) = &prepared.conversation {
@@ -114,10 +128,17 @@ pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, global: &Global
         }
         Err(err) => Err(err),
     };
-    let finished = gateway.finish(&call, prepared, outcome, store.as_mut());
+    let finished = gateway.finish(&call, prepared, outcome, store.as_mut(), spool.as_ref());
     if let Some(err) = &finished.record_error {
         // The answer is already out (or the request failed for its own reason): say so, but do not fail on it.
         out.warn(&format!("the request was not recorded: {err}"));
+    }
+    if let (true, Some(spool)) = (finished.spool_full, &spool)
+        && let Err(err) = Store::open(spool.database()).and_then(|store| store.try_ingest_spool())
+    {
+        // The records are safe in the spool; a later `metrics` or request takes them in (as when another process
+        // was writing to the database just now).
+        out.warn(&format!("the spooled request records were not moved into the database yet: {err}"));
     }
     // The reply was paid for: a person still gets to read it before the store's error (a streamed one already has
     // been). `--json` stays one document: the error.

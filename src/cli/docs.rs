@@ -61,6 +61,8 @@ const FILES: &[(&str, &str)] = &[
     ("~/.config/llmgw/vendors/<v>.json", "vendor capabilities"),
     ("~/.config/llmgw/system/*.json", "defaults: defaultModel, maxTokens, requestTimeoutMs"),
     ("~/.aws/config, ~/.aws/credentials", "AWS profiles, read by the AWS SDK"),
+    ("~/.local/share/llmgw/llmgw.db", "conversations and request records (SQLite; --db, $LLMGW_DB)"),
+    ("<database>-spool", "request records not yet moved into the database; metrics moves them first"),
 ];
 
 /// Every man page: `llmgw.1` and one per subcommand (`llmgw-models-list.1`, ...), as (file name, roff text).

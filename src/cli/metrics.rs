@@ -56,6 +56,15 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
     };
     let filter = MetricsFilter { since_ms, user_id: args.user.clone(), models, provider: args.provider.clone() };
     let store = super::open_store(global, out)?;
+    // Records the spool still holds are taken in first; if that fails they stay there, safe, for another time.
+    match store.ingest_spool() {
+        Ok(ingested) if ingested.skipped > 0 => out.warn(&format!(
+            "{} spoiled line(s) of the spool (torn by a full disk or a crash) were skipped",
+            ingested.skipped
+        )),
+        Ok(_) => {}
+        Err(err) => out.warn(&format!("these figures leave out the records still in the spool: {err}")),
+    }
     let metrics = store.metrics(&filter)?;
     if out.json {
         out.json_line(&metrics)?;

@@ -155,9 +155,13 @@ fn load_registry(global: &GlobalArgs, out: &mut output::Output) -> Result<(Regis
 
 /// The database, opened (created and migrated when needed) only by the commands that use it.
 fn open_store(global: &GlobalArgs, out: &output::Output) -> Result<Store> {
+    Store::open(&store_path(global, out)?)
+}
+
+fn store_path(global: &GlobalArgs, out: &output::Output) -> Result<PathBuf> {
     let path = Store::default_path(global.db.as_deref())?;
     out.verbose(format_args!("database: {}", path.display()));
-    Store::open(&path)
+    Ok(path)
 }
 
 /// `--user`, else `$LLMGW_USER` (both through clap), else the login name: `$USER`/`$LOGNAME` as shells and `sudo`

@@ -509,7 +509,7 @@ fn a_database_from_before_versioning_is_migrated_in_place() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     let note: String = conn.query_row("SELECT text FROM notes", [], |r| r.get(0)).unwrap();
-    assert_eq!((version, note.as_str()), (2, "kept"));
+    assert_eq!((version, note.as_str()), (3, "kept"));
 }
 
 /// tests/fixtures/store-v1.db was written by the first release (schema 1): this build migrates it in place the first
@@ -527,7 +527,7 @@ fn a_database_of_the_first_release_is_migrated_and_continues() {
     assert_eq!((before["total"]["requests"].as_u64(), before["total"]["failed"].as_u64()), (Some(6), Some(2)));
     let version: i64 =
         rusqlite::Connection::open(&db).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     with_db(&["chat", "-m", "echo", "--conv", "trip", "and July?"]);
     let trip = with_db(&["conv", "show", "trip"]);
     let contents: Vec<&str> =
@@ -539,18 +539,19 @@ fn a_database_of_the_first_release_is_migrated_and_continues() {
 }
 
 #[test]
-fn a_database_locked_during_the_request_fails_the_turn_but_only_warns_about_the_record() {
+fn a_database_locked_during_the_request_fails_the_turn_and_the_record_waits_in_the_spool() {
     let sandbox = Sandbox::new();
     let db = sandbox.home().join("busy.db");
     let id = create(&sandbox, &["--db", db.to_str().unwrap()]);
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN EXCLUSIVE; DELETE FROM requests;").unwrap();
 
-    // Reading works in WAL mode; the write waits out the busy timeout.
+    // A request's record goes to the spool beside the database: no wait for the lock, nothing lost.
+    let started = std::time::Instant::now();
     let out = sandbox.llmgw().arg("--db").arg(&db).args(["chat", "-m", "echo", "hello"]).assert().success();
     let out = out.get_output();
-    assert_eq!(stdout(out), "hello\n");
-    assert!(stderr(out).contains("warning: the request was not recorded") && stderr(out).contains("locked"));
+    assert_eq!((stdout(out).as_str(), stderr(out).as_str()), ("hello\n", ""));
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "did not wait out the busy timeout");
 
     let out = sandbox
         .llmgw()
@@ -576,6 +577,12 @@ fn a_database_locked_during_the_request_fails_the_turn_but_only_warns_about_the_
             .stdout,
     );
     assert_eq!(conv["messages"], json!([]));
+    let out = sandbox.llmgw().arg("--db").arg(&db).args(["--json", "metrics"]).assert().success();
+    let metrics = json_doc(&out.get_output().stdout);
+    assert_eq!(
+        (metrics["total"]["requests"].as_u64(), metrics["by_model"][0]["model"].as_str()),
+        (Some(1), Some("echo"))
+    );
 }
 
 /// Without `--user`, `$LLMGW_USER`, `$USER` or `$LOGNAME` (cron, containers, systemd units), conversations belong to

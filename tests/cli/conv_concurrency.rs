@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{Sandbox, json_doc};
+use crate::support::{Sandbox, fill_spool, json_doc};
 
 const N: usize = 32;
 
@@ -125,4 +125,49 @@ fn thirty_two_first_runs_on_a_fresh_database_all_succeed() {
         assert!(out.stderr.is_empty(), "{prompt}: {}", String::from_utf8_lossy(&out.stderr));
     }
     assert_eq!(recorded_requests(&sandbox)["requests"], N as u64);
+}
+
+/// Requests without a conversation record into the spool beside the database; the one whose record takes the spool
+/// past its threshold moves it into the database while the others go on appending. Real processes race here:
+/// every record lands once, and nothing is left behind.
+#[test]
+fn thirty_two_simultaneous_records_while_the_spool_is_taken_in_all_land_once() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "first"]).assert().success(); // creates the database
+    let db = sandbox.data_home().join("llmgw/llmgw.db");
+    let seeded = fill_spool(&db) + 1; // "first" went into the new database directly
+    let children: Vec<(String, Child)> = (0..N)
+        .map(|i| {
+            let prompt = format!("spooled {i}");
+            let child = sandbox
+                .command()
+                .args(["chat", "-m", "echo", &prompt])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start llmgw");
+            (prompt, child)
+        })
+        .collect();
+    for (prompt, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{prompt}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // A request took the spool in: most records are in the database before anyone ran `metrics`.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let in_db: i64 = conn.query_row("SELECT count(*) FROM requests", [], |r| r.get(0)).unwrap();
+    assert!(in_db >= seeded, "the spool was taken in by a request: {in_db} of {seeded} + {N}");
+
+    assert_eq!(recorded_requests(&sandbox)["requests"], (seeded as usize + N) as u64);
+    let (rows, distinct): (i64, i64) = conn
+        .query_row("SELECT count(*), count(DISTINCT request_id) FROM requests", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((rows, distinct), (seeded + N as i64, seeded + N as i64));
+    let left: Vec<_> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("-spool"))
+        .collect();
+    assert!(left.is_empty(), "spool files left: {left:?}");
 }

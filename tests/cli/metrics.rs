@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::support::bedrock::{BedrockServer, Reply, anthropic_message, anthropic_stream};
-use crate::support::{Sandbox, json_doc};
+use crate::support::{Sandbox, fill_spool, json_doc};
 
 const CLAUDE: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
@@ -190,4 +190,30 @@ fn percentiles_are_exact_for_small_selections_and_marked_when_binned() {
     );
     // Narrowed to the user's own requests, exact again.
     assert_eq!(metrics(&sandbox, &["--user", "ann"])["total"]["duration_ms"]["exact"], true);
+}
+
+/// A record that takes the spool past its threshold moves it into the database, unless another process is writing
+/// to the database at that moment: then the request neither waits nor warns, and the records stay in the spool
+/// until a later request or `metrics` takes them in.
+#[test]
+fn a_full_spool_waits_for_a_later_process_while_the_database_is_busy() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "first"]).assert().success();
+    let db = sandbox.data_home().join("llmgw/llmgw.db");
+    let seeded = fill_spool(&db);
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE; DELETE FROM requests;").unwrap();
+
+    let started = std::time::Instant::now();
+    let out = sandbox.llmgw().args(["chat", "-m", "echo", "second"]).assert().success().get_output().clone();
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "did not wait for the write lock");
+    let spool = llmgw::spool::Spool::of(&db);
+    assert!(std::fs::metadata(spool.path()).unwrap().len() >= llmgw::spool::INGEST_AT_BYTES, "still spooled");
+
+    holder.execute_batch("ROLLBACK").unwrap();
+    sandbox.llmgw().args(["chat", "-m", "echo", "third"]).assert().success();
+    assert!(!spool.path().exists(), "the next request took the spool in");
+    let total = &metrics(&sandbox, &[])["total"];
+    assert_eq!(total["requests"].as_i64(), Some(seeded + 3));
 }

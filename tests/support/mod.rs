@@ -235,3 +235,24 @@ pub fn deltas_and_end(stdout: &[u8]) -> (Vec<String>, serde_json::Value) {
         .collect();
     (deltas, end)
 }
+
+/// Fill the spool beside `db` with records (request ids `seed-00001`, ...) until one more record takes it past the
+/// size at which a recording process moves it into the database. Returns how many were written.
+pub fn fill_spool(db: &Path) -> i64 {
+    use llmgw::store::{RequestRecord, now_ms};
+    let spool = llmgw::spool::Spool::of(db);
+    let mut seeded = 0;
+    while std::fs::metadata(spool.path()).map_or(0, |m| m.len()) + 400 < llmgw::spool::INGEST_AT_BYTES {
+        seeded += 1;
+        let record = RequestRecord {
+            request_id: format!("seed-{seeded:05}"),
+            time_ms: now_ms() - 60_000,
+            user_id: "seeder".into(),
+            command: "chat".into(),
+            model: Some("echo".into()),
+            ..Default::default()
+        };
+        spool.append(&record).unwrap();
+    }
+    seeded
+}
