@@ -133,12 +133,13 @@ impl Spool {
     }
 }
 
-/// Read the records of one spool file: the records that parse, and how many lines did not.
-pub(crate) fn parse(text: &str) -> (Vec<RequestRecord>, usize) {
+/// Read the records of one spool file: the records that parse, and how many lines did not (bytes, not text: a torn
+/// line may end inside a character).
+pub(crate) fn parse(bytes: &[u8]) -> (Vec<RequestRecord>, usize) {
     let mut records = Vec::new();
     let mut skipped = 0;
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        match serde_json::from_str(line) {
+    for line in bytes.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).filter(|l| !l.is_empty()) {
+        match serde_json::from_slice(line) {
             Ok(record) => records.push(record),
             Err(_) => skipped += 1,
         }
@@ -296,9 +297,13 @@ mod tests {
         let mut file = OpenOptions::new().append(true).open(spool.path()).unwrap();
         file.write_all(br#"{"request_id":"torn","time_ms":17"#).unwrap();
         spool.append(&record("after")).unwrap();
+        // Torn inside a character: "\u{e9}" is two bytes in UTF-8.
+        let torn = "{\"request_id\":\"caf\u{e9}";
+        file.write_all(&torn.as_bytes()[..torn.len() - 1]).unwrap();
+        spool.append(&RequestRecord { user_id: "zo\u{eb}".into(), ..record("last") }).unwrap();
         let ingested = Store::open(&db).unwrap().ingest_spool().unwrap();
-        assert_eq!((ingested.records, ingested.skipped), (2, 1));
-        assert_eq!(request_ids(&db), ["after", "before"]);
+        assert_eq!((ingested.records, ingested.skipped), (3, 2));
+        assert_eq!(request_ids(&db), ["after", "before", "last"]);
     }
 
     #[test]

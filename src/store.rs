@@ -647,9 +647,9 @@ impl Store {
                 .query_row("SELECT EXISTS (SELECT 1 FROM spool_ingested WHERE name = ?1)", [&name], |r| r.get(0))
                 .map_err(|e| self.err(e))?;
             if !seen {
-                let mut text = String::new();
-                std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| io("read", e))?;
-                let (records, skipped) = crate::spool::parse(&text);
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| io("read", e))?;
+                let (records, skipped) = crate::spool::parse(&bytes);
                 write_records(&tx, &records).map_err(|e| self.err(e))?;
                 tx.execute("INSERT INTO spool_ingested (name, ingested_at) VALUES (?1, ?2)", params![name, now_ms()])
                     .map_err(|e| self.err(e))?;
