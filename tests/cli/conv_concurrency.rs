@@ -12,10 +12,14 @@ use crate::support::{Sandbox, fill_spool, json_doc};
 
 const N: usize = 32;
 
-fn spawn_chat(sandbox: &Sandbox, conv: &str, prompt: &str) -> Child {
+/// `llmgw chat -m echo [--conv CONV] PROMPT`, started and left running.
+fn spawn_chat(sandbox: &Sandbox, conv: Option<&str>, prompt: &str) -> Child {
+    let conv = conv.map(|id| ["--conv", id]);
     sandbox
         .command()
-        .args(["chat", "-m", "echo", "--conv", conv, prompt])
+        .args(["chat", "-m", "echo"])
+        .args(conv.iter().flatten())
+        .arg(prompt)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -33,6 +37,7 @@ fn wait_all(children: Vec<(String, Child)>) {
         let out = child.wait_with_output().expect("wait for llmgw");
         assert!(out.status.success(), "{prompt}: {:?}\nstderr: {}", out.status, String::from_utf8_lossy(&out.stderr));
         assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{prompt}\n"));
+        assert!(out.stderr.is_empty(), "{prompt}: no warning expected: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
 
@@ -63,7 +68,7 @@ fn thirty_two_simultaneous_turns_on_one_conversation_are_all_stored_in_order() {
     let children: Vec<(String, Child)> = (0..N)
         .map(|i| {
             let prompt = format!("turn number {i}");
-            let child = spawn_chat(&sandbox, &id, &prompt);
+            let child = spawn_chat(&sandbox, Some(&id), &prompt);
             (prompt, child)
         })
         .collect();
@@ -88,7 +93,7 @@ fn thirty_two_simultaneous_turns_on_different_conversations_are_all_stored() {
         .enumerate()
         .map(|(i, id)| {
             let prompt = format!("hello conversation {i}");
-            let child = spawn_chat(&sandbox, id, &prompt);
+            let child = spawn_chat(&sandbox, Some(id), &prompt);
             (prompt, child)
         })
         .collect();
@@ -108,22 +113,11 @@ fn thirty_two_first_runs_on_a_fresh_database_all_succeed() {
     let children: Vec<(String, Child)> = (0..N)
         .map(|i| {
             let prompt = format!("fresh {i}");
-            let child = sandbox
-                .command()
-                .args(["chat", "-m", "echo", &prompt])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start llmgw");
+            let child = spawn_chat(&sandbox, None, &prompt);
             (prompt, child)
         })
         .collect();
-    for (prompt, child) in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{prompt}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.stderr.is_empty(), "{prompt}: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    wait_all(children);
     assert_eq!(recorded_requests(&sandbox)["requests"], N as u64);
 }
 
@@ -139,21 +133,11 @@ fn thirty_two_simultaneous_records_while_the_spool_is_taken_in_all_land_once() {
     let children: Vec<(String, Child)> = (0..N)
         .map(|i| {
             let prompt = format!("spooled {i}");
-            let child = sandbox
-                .command()
-                .args(["chat", "-m", "echo", &prompt])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start llmgw");
+            let child = spawn_chat(&sandbox, None, &prompt);
             (prompt, child)
         })
         .collect();
-    for (prompt, child) in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success() && out.stderr.is_empty(), "{prompt}: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    wait_all(children);
     // A request took the spool in: most records are in the database before anyone ran `metrics`.
     let conn = rusqlite::Connection::open(&db).unwrap();
     let in_db: i64 = conn.query_row("SELECT count(*) FROM requests", [], |r| r.get(0)).unwrap();

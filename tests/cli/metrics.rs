@@ -217,3 +217,44 @@ fn a_full_spool_waits_for_a_later_process_while_the_database_is_busy() {
     let total = &metrics(&sandbox, &[])["total"];
     assert_eq!(total["requests"].as_i64(), Some(seeded + 3));
 }
+
+/// A line of the spool torn by a full disk or a crash is skipped, said on stderr, and costs no other record.
+#[test]
+fn metrics_skips_a_torn_spool_line_and_says_so() {
+    use std::io::Write;
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "first"]).assert().success();
+    let db = sandbox.data_home().join("llmgw/llmgw.db");
+    sandbox.llmgw().args(["chat", "-m", "echo", "second"]).assert().success();
+    let spool = llmgw::spool::Spool::of(&db);
+    let mut file = std::fs::OpenOptions::new().append(true).open(spool.path()).unwrap();
+    file.write_all(br#"{"request_id":"torn","ti"#).unwrap();
+    sandbox.llmgw().args(["chat", "-m", "echo", "third"]).assert().success();
+
+    let out = sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().clone();
+    assert_eq!(json_doc(&out.stdout)["total"]["requests"], 3);
+    let warning = String::from_utf8_lossy(&out.stderr);
+    assert!(warning.contains("warning: 1 spoiled line(s) of the spool"), "{warning}");
+    assert!(!spool.path().exists());
+}
+
+/// `metrics` on a database another process keeps locked for writing: after the busy timeout it still prints the
+/// figures it has, warns that the spooled records are left out, and keeps them for the next time.
+#[test]
+fn metrics_leaves_the_spool_alone_when_the_database_stays_locked() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "first"]).assert().success();
+    sandbox.llmgw().args(["chat", "-m", "echo", "second"]).assert().success();
+    let db = sandbox.data_home().join("llmgw/llmgw.db");
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE; CREATE TABLE scratch (x);").unwrap();
+
+    let out = sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().clone();
+    assert_eq!(json_doc(&out.stdout)["total"]["requests"], 1, "the figures of the database alone");
+    let warning = String::from_utf8_lossy(&out.stderr);
+    assert!(warning.contains("leave out the records still in the spool") && warning.contains("locked"), "{warning}");
+    assert!(llmgw::spool::Spool::of(&db).path().exists(), "the record is kept");
+
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(metrics(&sandbox, &[])["total"]["requests"], 2);
+}
