@@ -1,8 +1,11 @@
-//! The one error type of the library, and the exit codes of DESIGN.md section 5.
+//! The one error type of the library, and the table of exit codes (DESIGN.md section 5).
 //!
 //! Every failure a user can cause or meet is a variant with the data needed to explain it (the file and field of a
 //! config error, the model and its alternatives for a model error). `code()` and `exit_code()` are the contract that
 //! scripts see; `main` maps an error to its exit code in one place.
+//!
+//! [`EXIT_STATUSES`] is the one table of exit codes and the `error.code`s that exit with them: `exit_code()` reads
+//! it, and so do `--help` and every man page ([`crate::cli::docs`]), so that they cannot disagree.
 
 use serde::Serialize;
 use std::path::PathBuf;
@@ -27,6 +30,11 @@ pub enum Error {
     /// The name matches no model id or alias.
     #[error("unknown model '{name}'")]
     ModelNotFound { name: String, suggestions: Vec<Suggestion> },
+
+    /// The model exists and is ready, but cannot do what was asked (DESIGN.md section 2): the wrong command for its
+    /// modality, or `stream` to a model that does not stream. A usage error (exit 2), with models that would fit.
+    #[error("model '{model}' {problem}")]
+    Unsuitable { model: String, problem: String, suggestions: Vec<Suggestion> },
 
     /// The model exists but cannot be used now: NOT READY in the catalogue, or refused by the provider.
     #[error("model '{model}' is not available: {reason}")]
@@ -65,6 +73,11 @@ pub enum Error {
     #[error("broken pipe")]
     BrokenPipe,
 
+    /// Reading or writing a file or stream failed for a reason outside llmgw (a full disk, a closed terminal):
+    /// not a bug, but nothing llmgw can carry on from. Exit 1, `error.code` `io`.
+    #[error("{0}")]
+    Io(String),
+
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
@@ -74,7 +87,7 @@ impl Error {
     /// The stable `error.code` of `--json` output.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Usage(_) => "usage",
+            Error::Usage(_) | Error::Unsuitable { .. } => "usage",
             Error::ModelNotFound { .. } => "model_not_found",
             Error::ModelNotReady { .. } => "model_not_ready",
             Error::NotFound(_) => "not_found",
@@ -85,29 +98,26 @@ impl Error {
             Error::Store { .. } => "store",
             Error::Interrupted => "interrupted",
             Error::BrokenPipe => "broken_pipe",
+            Error::Io(_) => "io",
             Error::Internal(_) => "internal",
         }
     }
 
-    /// The process exit code (DESIGN.md section 5).
+    /// The process exit code: the row of [`EXIT_STATUSES`] that lists this error's code. A closed pipe is a
+    /// success (the reader had what it wanted).
     pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Internal(_) | Error::Store { .. } => 1,
-            Error::Usage(_) => 2,
-            Error::ModelNotFound { .. } | Error::ModelNotReady { .. } => 3,
-            Error::NotFound(_) => 4,
-            Error::Auth { .. } => 5,
-            Error::RateLimited(_) => 6,
-            Error::Provider(_) => 7,
-            Error::Config { .. } => 8,
-            Error::Interrupted => 130,
-            Error::BrokenPipe => 0,
+        if matches!(self, Error::BrokenPipe) {
+            return 0;
         }
+        let code = self.code();
+        EXIT_STATUSES.iter().find(|s| s.error_codes.contains(&code)).map_or(1, |s| s.code)
     }
 
     pub fn suggestions(&self) -> &[Suggestion] {
         match self {
-            Error::ModelNotFound { suggestions, .. } | Error::ModelNotReady { suggestions, .. } => suggestions,
+            Error::ModelNotFound { suggestions, .. }
+            | Error::ModelNotReady { suggestions, .. }
+            | Error::Unsuitable { suggestions, .. } => suggestions,
             _ => &[],
         }
     }
@@ -127,6 +137,116 @@ impl Error {
 
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
-        if err.kind() == std::io::ErrorKind::BrokenPipe { Error::BrokenPipe } else { Error::Internal(err.to_string()) }
+        if err.kind() == std::io::ErrorKind::BrokenPipe { Error::BrokenPipe } else { Error::Io(err.to_string()) }
+    }
+}
+
+/// One exit code: what it means, a word for `--help`, and the `error.code`s that exit with it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExitStatus {
+    pub code: i32,
+    /// One or two words, for the summary in `--help`.
+    pub word: &'static str,
+    /// A sentence, for man pages and docs.
+    pub meaning: &'static str,
+    pub error_codes: &'static [&'static str],
+}
+
+/// DESIGN.md section 5, the one copy: [`Error::exit_code`], `--help` and the man pages read it.
+pub const EXIT_STATUSES: &[ExitStatus] = &[
+    ExitStatus {
+        code: 0,
+        word: "ok",
+        meaning: "success (also when the reader of the output, such as head, closes the pipe early)",
+        error_codes: &[],
+    },
+    ExitStatus {
+        code: 1,
+        word: "internal",
+        meaning: "internal error (a bug), the database cannot be used, or reading or writing failed outside llmgw \
+                  (a full disk)",
+        error_codes: &["internal", "store", "io"],
+    },
+    ExitStatus {
+        code: 2,
+        word: "usage",
+        meaning: "usage: bad flags, missing prompt, input the provider rejected, a model that cannot do what is asked",
+        error_codes: &["usage"],
+    },
+    ExitStatus {
+        code: 3,
+        word: "model unknown or not ready",
+        meaning: "model unknown or not ready; the message lists alternatives",
+        error_codes: &["model_not_found", "model_not_ready"],
+    },
+    ExitStatus {
+        code: 4,
+        word: "not found",
+        meaning: "not found: a conversation id or name",
+        error_codes: &["not_found"],
+    },
+    ExitStatus {
+        code: 5,
+        word: "credentials",
+        meaning: "credentials missing, invalid, or access denied",
+        error_codes: &["auth"],
+    },
+    ExitStatus {
+        code: 6,
+        word: "throttled",
+        meaning: "throttled, rate limited or over quota, after retries",
+        error_codes: &["rate_limited"],
+    },
+    ExitStatus {
+        code: 7,
+        word: "provider or network",
+        meaning: "provider or network failure, timeout, broken stream",
+        error_codes: &["provider"],
+    },
+    ExitStatus {
+        code: 8,
+        word: "configuration",
+        meaning: "configuration invalid; the message names the file and field",
+        error_codes: &["config"],
+    },
+    ExitStatus { code: 130, word: "interrupted", meaning: "interrupted by Ctrl-C", error_codes: &["interrupted"] },
+];
+
+/// `0 ok, 1 internal, 2 usage, ...`: the table in one line, for `--help`.
+pub fn exit_code_summary() -> String {
+    let items: Vec<String> = EXIT_STATUSES.iter().map(|s| format!("{} {}", s.code, s.word)).collect();
+    format!("Exit codes: {}.", items.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every error's code sits in exactly one row of the table, so its exit code is never a guess.
+    #[test]
+    fn every_error_code_has_one_row() {
+        let examples = [
+            Error::Usage(String::new()),
+            Error::Unsuitable { model: String::new(), problem: String::new(), suggestions: vec![] },
+            Error::ModelNotFound { name: String::new(), suggestions: vec![] },
+            Error::ModelNotReady { model: String::new(), reason: String::new(), suggestions: vec![] },
+            Error::NotFound(String::new()),
+            Error::Auth { message: String::new(), hint: None },
+            Error::RateLimited(String::new()),
+            Error::Provider(String::new()),
+            Error::config("f", "l", "m"),
+            Error::Store { path: "d".into(), message: String::new() },
+            Error::Interrupted,
+            Error::Io(String::new()),
+            Error::Internal(String::new()),
+        ];
+        for err in &examples {
+            let rows = EXIT_STATUSES.iter().filter(|s| s.error_codes.contains(&err.code())).count();
+            assert_eq!(rows, 1, "{}", err.code());
+        }
+        assert_eq!(Error::BrokenPipe.exit_code(), 0);
+        assert_eq!(Error::Io(String::new()).exit_code(), 1);
+        assert_eq!(Error::Interrupted.exit_code(), 130);
+        assert_eq!(Error::config("f", "l", "m").exit_code(), 8);
     }
 }

@@ -3,16 +3,16 @@
 //! The binary (`main.rs`) is a thin shell around this library: `cli` parses argv and renders results, everything
 //! else returns values. The design has three seams: a [`provider`] knows how to reach a service (auth, endpoint,
 //! transport, errors), a [`vendor`] adapter knows one model family's native body format, and the [`store`] keeps
-//! conversations and request records (a request without a conversation appends its record to the [`spool`] beside
-//! the database, which the store takes in by the hundred). The [`gateway`] ties them together for one request.
+//! conversations and request records. The [`gateway`] runs one request from end to end through them; see
+//! docs/architecture.md for the path of one request.
 
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod gateway;
 pub mod provider;
-pub mod spool;
 pub mod store;
+pub mod time;
 pub mod types;
 pub mod vendor;
 

@@ -80,12 +80,28 @@ pub struct StreamEnd {
     pub usage: Usage,
 }
 
-/// Where a streaming request sends its text as it arrives. Implemented by the CLI's renderers; the core never prints.
+/// Where a request sends what happens to it: its progress, and a streamed reply's text as it arrives. Implemented
+/// by the CLI's renderers; the core never prints.
 pub trait EventSink {
     /// A piece of the reply, in order. An error (such as a closed pipe) ends the request.
     fn delta(&mut self, text: &str) -> crate::Result<()>;
     /// The provider is about to wait for the network: anything buffered should reach the user now.
     fn idle(&mut self) -> crate::Result<()>;
+    /// A step of the request before the reply (for `-v` and spinners); ignored unless a sink cares.
+    fn progress(&mut self, _step: Progress<'_>) {}
+}
+
+/// What the gateway tells its caller on the way, for diagnostics (`-v`) and spinners. Never secrets.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// The database that will hold the request's record or conversation.
+    Database(&'a std::path::Path),
+    /// The conversation whose history goes first, and how many stored messages it has.
+    Conversation { id: &'a str, messages: usize },
+    /// The model chosen; the provider is about to be reached.
+    Model { model_id: &'a str, provider: &'a str, vendor: &'a str },
+    /// Connected: where requests go (region, endpoint, where the key came from).
+    Connected { provider: &'a str, describe: &'a str },
 }
 
 /// The gateway's answer to one request, as `chat --json` prints it.

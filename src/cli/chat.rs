@@ -1,17 +1,16 @@
 //! `chat` and `stream`: one prompt to one model. They share everything but the renderer: `chat` prints the whole
 //! reply at the end, `stream` prints each piece the moment it arrives (buffered only while more is already waiting).
 //!
-//! With `--conv` the stored history and system prompt go first and, on success, the new turn is appended in one
-//! transaction; a failed or interrupted request leaves the conversation as it was. Every attempt (unless
-//! `--no-log`) is recorded for `metrics`; the database is not opened at all by `--no-log` without `--conv`.
+//! The command turns argv into a [`Request`], and hands it to the gateway with a [`Sink`] (spinner, `-v` lines,
+//! streamed text) and Ctrl-C as the cancellation; everything else (conversation, model, provider, recording) is the
+//! gateway's. What comes back is rendered here: the reply, or the error, and warnings about recording.
 
 use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
-use crate::gateway::{Call, Gateway, Target};
-use crate::spool::Spool;
-use crate::store::Store;
-use crate::types::{ChatRequest, EventSink, Params, Response};
+use crate::gateway::{Delivery, Gateway, Request};
+use crate::store::recorder::Lifetime;
+use crate::types::{EventSink, Params, Progress, Response};
 use crate::{Error, Result};
 use clap::Args;
 use serde::Serialize;
@@ -74,83 +73,47 @@ pub struct ChatArgs {
     pub prompt: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Whole,
-    Stream,
-}
-
-pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, global: &GlobalArgs, out: &mut Output) -> Result<i32> {
-    let params = params(&args)?;
-    let target = Target {
+pub async fn run(
+    args: ChatArgs,
+    registry: Registry,
+    delivery: Delivery,
+    global: &GlobalArgs,
+    out: &mut Output,
+) -> Result<i32> {
+    let request = Request {
+        delivery,
         model: args.model.clone().filter(|m| !m.is_empty()),
         provider: args.provider.clone(),
-        timeout: args.timeout.map(Duration::from_secs_f64),
-    };
-    let call = Call {
-        target,
+        timeout: timeout(args.timeout)?,
+        params: params(&args)?,
         prompt: prompt(&args.prompt)?,
         system: args.system.clone(),
-        params,
         conversation: args.conv.clone(),
         user: super::user(args.user.as_deref()),
-        command: if mode == Mode::Whole { "chat" } else { "stream" },
         record: !args.no_log,
+        // `--json`'s `done` event carries the text of a streamed reply.
+        keep_text: out.json,
     };
-    // A conversation needs the store; a record alone goes to the spool beside it when the database is ready for
-    // that (see `crate::spool`), which costs a few system calls instead of opening the database.
-    let (mut store, spool) = if args.conv.is_some() {
-        (Some(super::open_store(global, out)?), None)
-    } else if args.no_log {
-        (None, None)
-    } else {
-        let path = super::store_path(global, out)?;
-        match Spool::ready(&path)? {
-            Some(spool) => (None, Some(spool)),
-            None => (Some(Store::open(&path)?), None),
-        }
-    };
-    let gateway = Gateway::new(registry);
-    let mut prepared = gateway.prepare(&call, store.as_ref())?;
-    if let Some(conv) = &prepared.conversation {
-        out.verbose(format_args!(
-            "conversation: {} ({} messages)",
-            conv.conversation_id,
-            prepared.request.messages.len() - 1
-        ));
+    let gateway = Gateway::new(registry, global.db.clone(), Lifetime::Short);
+    let mut sink = Sink { out: &mut *out, spinner: None };
+    let outcome = gateway.run(&request, &mut sink, interrupted()).await;
+    if let Some(bar) = sink.spinner.take() {
+        bar.finish_and_clear();
     }
-    let outcome = match prepared.take_model() {
-        Ok(model) => {
-            // A stored conversation needs the text of a streamed reply, as does `--json`'s `done` event.
-            let keep_text = out.json || prepared.conversation.is_some();
-            let request = std::mem::take(&mut prepared.request);
-            send(&gateway, model, request, &call.target, mode, keep_text, out).await
-        }
-        Err(err) => Err(err),
-    };
-    let finished = gateway.finish(&call, prepared, outcome, store.as_mut(), spool.as_ref());
-    if let Some(err) = &finished.record_error {
+    for warning in &outcome.warnings {
         // The answer is already out (or the request failed for its own reason): say so, but do not fail on it.
-        out.warn(&format!("the request was not recorded: {err}"));
-    }
-    if let (true, Some(spool)) = (finished.spool_full, &spool)
-        && let Err(err) = Store::open(spool.database()).and_then(|store| store.try_ingest_spool())
-    {
-        // The records are safe in the spool; a later `metrics` or request takes them in (as when another process
-        // was writing to the database just now).
-        out.warn(&format!("the spooled request records were not moved into the database yet: {err}"));
+        out.warn(&warning.to_string());
     }
     // The reply was paid for: a person still gets to read it before the store's error (a streamed one already has
     // been). `--json` stays one document: the error.
-    if let Some(reply) = &finished.unsaved_reply
-        && mode == Mode::Whole
+    if let Some(reply) = &outcome.unsaved_reply
+        && delivery == Delivery::Whole
         && !out.json
     {
         out.text(reply)?;
         out.end_line()?;
     }
-    let result = finished.result;
-    let response = match result {
+    let response = match outcome.result {
         Ok(response) => response,
         Err(err) => {
             // End a partial line so that the error and the shell prompt start on their own lines.
@@ -158,7 +121,7 @@ pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, global: &Global
             return Err(err);
         }
     };
-    render(out, mode, &response)?;
+    render(out, delivery, &response)?;
     out.verbose(format_args!(
         "{} input + {} output tokens in {} ms{}",
         response.usage.input_tokens,
@@ -169,50 +132,24 @@ pub async fn run(args: ChatArgs, registry: Registry, mode: Mode, global: &Global
     Ok(0)
 }
 
-/// Connect and send, with a spinner, until the reply is complete or Ctrl-C.
-async fn send(
-    gateway: &Gateway,
-    model: &crate::config::Model,
-    req: ChatRequest,
-    target: &Target,
-    mode: Mode,
-    keep_text: bool,
-    out: &mut Output,
-) -> Result<Response> {
-    out.verbose(format_args!("model: {} (provider {}, vendor {})", model.model_id, model.provider, model.vendor));
-    let spinner = out.spinner(&format!("waiting for {}", model.model_id));
-    let interrupted = tokio::signal::ctrl_c();
-    let work = async {
-        let client = gateway.connect(model).await?;
-        out.verbose(format_args!("provider: {} ({})", model.provider, client.describe()));
-        match mode {
-            Mode::Whole => gateway.chat(&client, model, req, target).await,
-            Mode::Stream => {
-                let mut sink = Sink { out: &mut *out, spinner: spinner.clone() };
-                gateway.stream(&client, model, req, target, &mut sink, keep_text).await
-            }
-        }
-    };
-    let result = tokio::select! {
-        result = work => result,
-        _ = interrupted => Err(Error::Interrupted),
-    };
-    if let Some(bar) = spinner {
-        bar.finish_and_clear();
+/// Resolves at Ctrl-C: the request's cancellation.
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handler could be installed: the request simply cannot be cancelled this way.
+        std::future::pending::<()>().await;
     }
-    result
 }
 
-fn render(out: &mut Output, mode: Mode, response: &Response) -> Result<()> {
-    match (mode, out.json) {
-        (Mode::Whole, true) => out.json_line(response)?,
-        (Mode::Whole, false) => {
+fn render(out: &mut Output, delivery: Delivery, response: &Response) -> Result<()> {
+    match (delivery, out.json) {
+        (Delivery::Whole, true) => out.json_line(response)?,
+        (Delivery::Whole, false) => {
             out.text(&response.content)?;
             out.end_line()?;
         }
-        (Mode::Stream, true) => out.json_line(&Done { kind: "done", response })?,
+        (Delivery::Stream, true) => out.json_line(&Done { kind: "done", response })?,
         // The text went out as it arrived; only the closing newline is left.
-        (Mode::Stream, false) => out.end_line()?,
+        (Delivery::Stream, false) => out.end_line()?,
     }
     out.flush()
 }
@@ -232,8 +169,9 @@ struct Delta<'a> {
     text: &'a str,
 }
 
-/// Prints streamed text: raw for humans, one NDJSON `delta` event per piece with `--json`. Writes are buffered and
-/// flushed when the provider goes idle, so a burst costs one write and a lone token is never held back.
+/// Renders what the gateway reports on the way: `-v` lines and the spinner for progress, and streamed text (raw
+/// for humans, one NDJSON `delta` event per piece with `--json`). Writes are buffered and flushed when the provider
+/// goes idle, so a burst costs one write and a lone token is never held back.
 struct Sink<'a> {
     out: &'a mut Output,
     spinner: Option<indicatif::ProgressBar>,
@@ -250,7 +188,37 @@ impl EventSink for Sink<'_> {
     fn idle(&mut self) -> Result<()> {
         self.out.flush()
     }
+
+    fn progress(&mut self, step: Progress<'_>) {
+        match step {
+            Progress::Database(path) => self.out.verbose(format_args!("database: {}", path.display())),
+            Progress::Conversation { id, messages } => {
+                self.out.verbose(format_args!("conversation: {id} ({messages} messages)"))
+            }
+            Progress::Model { model_id, provider, vendor } => {
+                self.out.verbose(format_args!("model: {model_id} (provider {provider}, vendor {vendor})"));
+                self.spinner = self.out.spinner(&format!("waiting for {model_id}"));
+            }
+            Progress::Connected { provider, describe } => {
+                self.out.verbose(format_args!("provider: {provider} ({describe})"))
+            }
+        }
+    }
 }
+
+/// `--timeout SECS` as a duration: positive, finite, and at most a day (a bigger number is a typo, and would not
+/// fit the timer).
+fn timeout(secs: Option<f64>) -> Result<Option<Duration>> {
+    let Some(secs) = secs else { return Ok(None) };
+    if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
+        return Err(Error::Usage(format!(
+            "--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECS} (a day), got {secs}"
+        )));
+    }
+    Ok(Some(Duration::from_secs_f64(secs)))
+}
+
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 
 fn params(args: &ChatArgs) -> Result<Params> {
     if let Some(t) = args.temperature
@@ -262,11 +230,6 @@ fn params(args: &ChatArgs) -> Result<Params> {
         && !(0.0..=1.0).contains(&p)
     {
         return Err(Error::Usage(format!("--top-p must be between 0 and 1, got {p}")));
-    }
-    if let Some(t) = args.timeout
-        && !(t > 0.0 && t.is_finite())
-    {
-        return Err(Error::Usage(format!("--timeout must be a positive number of seconds, got {t}")));
     }
     if args.stop.iter().any(String::is_empty) {
         return Err(Error::Usage("--stop needs a non-empty text".into()));

@@ -3,7 +3,8 @@
 
 use super::GlobalArgs;
 use super::output::Output;
-use crate::store::{ConversationSummary, NewConversation, StoredMessage, now_ms, parse_duration};
+use crate::store::{ConversationSummary, NewConversation, StoredMessage};
+use crate::time::{now_ms, parse_duration};
 use crate::{Error, Result};
 use clap::{Args, Subcommand};
 use comfy_table::{Table, presets};

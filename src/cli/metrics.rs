@@ -3,7 +3,8 @@
 use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
-use crate::store::{EXACT_PERCENTILES_UP_TO, MetricsFilter, Stats, now_ms, parse_duration, parse_rfc3339};
+use crate::store::{EXACT_PERCENTILES_UP_TO, MetricsFilter, Stats};
+use crate::time::{now_ms, parse_duration, parse_rfc3339};
 use crate::{Error, Result};
 use clap::Args;
 use comfy_table::{CellAlignment, Table, presets};

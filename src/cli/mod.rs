@@ -18,7 +18,7 @@ use crate::{Error, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-const AFTER_HELP: &str = "\
+const EXAMPLES: &str = "\
 Examples:
   llmgw chat -m echo \"hello\"                      # offline model: no network, no credentials
   llmgw chat -m claude \"Summarise RFC 9110 in one line\"
@@ -28,10 +28,12 @@ Examples:
   llmgw models list --status ready
   id=$(llmgw conv create --title \"Trip\") && llmgw chat --conv \"$id\" -m echo \"hello\"
   llmgw metrics --since 7d
-  LLMGW_MODEL=echo ./my-llm-script.sh             # CI: run your scripts offline, at no cost
+  LLMGW_MODEL=echo ./my-llm-script.sh             # CI: run your scripts offline, at no cost";
 
-Exit codes: 0 ok, 1 internal, 2 usage, 3 model unknown or not ready, 4 not found, 5 credentials,
-6 throttled, 7 provider or network, 8 configuration, 130 interrupted.";
+/// The examples, then the exit codes from their one table.
+fn after_help() -> String {
+    format!("{EXAMPLES}\n\n{}", crate::error::exit_code_summary())
+}
 
 const MODELS_EXAMPLES: &str = "\
 Examples:
@@ -40,7 +42,7 @@ Examples:
   llmgw models status claude || echo \"claude is not usable here\"     # exit 3 when unavailable, for CI";
 
 #[derive(Debug, Parser)]
-#[command(name = "llmgw", version, about = "One fast, scriptable gateway to many LLM providers", after_help = AFTER_HELP)]
+#[command(name = "llmgw", version, about = "One fast, scriptable gateway to many LLM providers", after_help = after_help())]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -131,11 +133,11 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
         }
         Command::Chat(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
-            runtime()?.block_on(chat::run(args, registry, chat::Mode::Whole, &cli.global, out))
+            runtime()?.block_on(chat::run(args, registry, crate::gateway::Delivery::Whole, &cli.global, out))
         }
         Command::Stream(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
-            runtime()?.block_on(chat::run(args, registry, chat::Mode::Stream, &cli.global, out))
+            runtime()?.block_on(chat::run(args, registry, crate::gateway::Delivery::Stream, &cli.global, out))
         }
         Command::Complete(args) => complete::run(args, &cli.global, out),
         Command::Conv(cmd) => conv::run(cmd, &cli.global, out),

@@ -44,29 +44,28 @@ impl Output {
         if let Some(&last) = text.as_bytes().last() {
             self.open_line = last != b'\n';
         }
-        self.stdout.write_all(text.as_bytes()).map_err(Error::from)
+        self.stdout.write_all(text.as_bytes()).map_err(stdout_error)
     }
 
     /// Finish the current line of text, if one is open.
     pub fn end_line(&mut self) -> crate::Result<()> {
         if std::mem::take(&mut self.open_line) {
-            self.stdout.write_all(b"\n")?;
+            self.stdout.write_all(b"\n").map_err(stdout_error)?;
         }
         Ok(())
     }
 
     pub fn flush(&mut self) -> crate::Result<()> {
-        self.stdout.flush().map_err(Error::from)
+        self.stdout.flush().map_err(stdout_error)
     }
 
     /// One JSON document (or NDJSON line) on stdout.
     pub fn json_line<T: Serialize + ?Sized>(&mut self, value: &T) -> crate::Result<()> {
         serde_json::to_writer(&mut self.stdout, value).map_err(|e| match e.io_error_kind() {
-            Some(std::io::ErrorKind::BrokenPipe) => Error::BrokenPipe,
-            _ => Error::Internal(e.to_string()),
+            Some(_) => stdout_error(e.into()),
+            None => Error::Internal(e.to_string()),
         })?;
-        self.stdout.write_all(b"\n")?;
-        Ok(())
+        self.stdout.write_all(b"\n").map_err(stdout_error)
     }
 
     /// A diagnostic line on stderr, only with `-v`.
@@ -133,6 +132,15 @@ impl Output {
 
     fn paint(&self, sgr: &str, text: &str) -> String {
         if self.color { format!("\x1b[{sgr}m{text}\x1b[0m") } else { text.to_string() }
+    }
+}
+
+/// A failed write to stdout: a closed pipe is the reader's choice (a quiet success); anything else (a full disk)
+/// is an I/O error that says where.
+fn stdout_error(err: std::io::Error) -> Error {
+    match Error::from(err) {
+        Error::Io(message) => Error::Io(format!("cannot write to standard output: {message}")),
+        other => other,
     }
 }
 

@@ -387,10 +387,16 @@ impl Registry {
     /// order within each tier; at most six. Models of `local` providers are never offered: the offline echo is not a
     /// substitute for a real model.
     pub fn alternatives(&self, model: &Model) -> Vec<Suggestion> {
+        self.fitting(model, |m| m.modality == model.modality)
+    }
+
+    /// READY models for which `fits` holds, ranked as [`Registry::alternatives`] ranks them around `model`: for a
+    /// model that cannot do what was asked (another modality, no streaming), the ones that can.
+    pub fn fitting(&self, model: &Model, fits: impl Fn(&Model) -> bool) -> Vec<Suggestion> {
         let mut ranked: Vec<(u8, &Model)> = self
             .models
             .iter()
-            .filter(|m| m.is_ready() && m.modality == model.modality)
+            .filter(|m| m.is_ready() && fits(m))
             .filter(|m| !(m.provider == model.provider && m.model_id == model.model_id))
             .filter(|m| self.provider(&m.provider).is_some_and(|p| p.kind != ProviderKind::Local))
             .map(|m| {

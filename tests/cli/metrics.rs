@@ -157,7 +157,7 @@ fn percentiles_are_exact_for_small_selections_and_marked_when_binned() {
     let store = llmgw::store::Store::open(&sandbox.data_home().join("llmgw/llmgw.db")).unwrap();
     let record = |i: u64, user: &str| llmgw::store::RequestRecord {
         request_id: format!("r{i}"),
-        time_ms: llmgw::store::now_ms() - 1000,
+        time_ms: llmgw::time::now_ms() - 1000,
         user_id: user.into(),
         command: "chat".into(),
         model: Some("m".into()),
@@ -208,8 +208,8 @@ fn a_full_spool_waits_for_a_later_process_while_the_database_is_busy() {
     let out = sandbox.llmgw().args(["chat", "-m", "echo", "second"]).assert().success().get_output().clone();
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(started.elapsed() < std::time::Duration::from_secs(4), "did not wait for the write lock");
-    let spool = llmgw::spool::Spool::of(&db);
-    assert!(std::fs::metadata(spool.path()).unwrap().len() >= llmgw::spool::INGEST_AT_BYTES, "still spooled");
+    let spool = llmgw::store::spool::Spool::of(&db);
+    assert!(std::fs::metadata(spool.path()).unwrap().len() >= llmgw::store::spool::INGEST_AT_BYTES, "still spooled");
 
     holder.execute_batch("ROLLBACK").unwrap();
     sandbox.llmgw().args(["chat", "-m", "echo", "third"]).assert().success();
@@ -226,7 +226,7 @@ fn metrics_skips_a_torn_spool_line_and_says_so() {
     sandbox.llmgw().args(["chat", "-m", "echo", "first"]).assert().success();
     let db = sandbox.data_home().join("llmgw/llmgw.db");
     sandbox.llmgw().args(["chat", "-m", "echo", "second"]).assert().success();
-    let spool = llmgw::spool::Spool::of(&db);
+    let spool = llmgw::store::spool::Spool::of(&db);
     let mut file = std::fs::OpenOptions::new().append(true).open(spool.path()).unwrap();
     file.write_all(br#"{"request_id":"torn","ti"#).unwrap();
     sandbox.llmgw().args(["chat", "-m", "echo", "third"]).assert().success();
@@ -253,7 +253,7 @@ fn metrics_leaves_the_spool_alone_when_the_database_stays_locked() {
     assert_eq!(json_doc(&out.stdout)["total"]["requests"], 1, "the figures of the database alone");
     let warning = String::from_utf8_lossy(&out.stderr);
     assert!(warning.contains("leave out the records still in the spool") && warning.contains("locked"), "{warning}");
-    assert!(llmgw::spool::Spool::of(&db).path().exists(), "the record is kept");
+    assert!(llmgw::store::spool::Spool::of(&db).path().exists(), "the record is kept");
 
     holder.execute_batch("ROLLBACK").unwrap();
     assert_eq!(metrics(&sandbox, &[])["total"]["requests"], 2);

@@ -240,10 +240,11 @@ pub fn deltas_and_end(stdout: &[u8]) -> (Vec<String>, serde_json::Value) {
 /// record is over 200 bytes) takes it past the size at which a recording process moves it into the database.
 /// Returns how many were written.
 pub fn fill_spool(db: &Path) -> i64 {
-    use llmgw::store::{RequestRecord, now_ms};
-    let spool = llmgw::spool::Spool::of(db);
+    use llmgw::store::RequestRecord;
+    use llmgw::time::now_ms;
+    let spool = llmgw::store::spool::Spool::of(db);
     let mut seeded = 0;
-    while std::fs::metadata(spool.path()).map_or(0, |m| m.len()) + 200 < llmgw::spool::INGEST_AT_BYTES {
+    while std::fs::metadata(spool.path()).map_or(0, |m| m.len()) + 200 < llmgw::store::spool::INGEST_AT_BYTES {
         seeded += 1;
         let record = RequestRecord {
             request_id: format!("seed-{seeded:05}"),

@@ -18,11 +18,14 @@
 //! Every record starts on a fresh line (each append writes `\n{...}\n`), so a record torn by a full disk or a crash
 //! spoils only itself: lines that do not parse are skipped and counted.
 
-use crate::store::{RequestRecord, SCHEMA_VERSION};
+use super::{BUSY_TIMEOUT, RequestRecord, SCHEMA_VERSION, Store, is_busy, records::write_records};
+use crate::time::now_ms;
 use crate::{Error, Result};
+use rusqlite::params;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The size past which the process that appended takes the spool into the database (about 600 records).
 pub const INGEST_AT_BYTES: u64 = 256 * 1024;
@@ -190,10 +193,100 @@ fn is_live(_path: &Path, _opened: &std::fs::Metadata) -> bool {
     true
 }
 
+/// What [`Store::ingest_spool`] took in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ingested {
+    pub records: usize,
+    /// Lines that were not a record (torn by a full disk or a crash).
+    pub skipped: usize,
+}
+
+impl Store {
+    /// Take the records waiting in the spool beside this database into it (see the module documentation for the protocol),
+    /// in one transaction. Returns how many records were taken in and how many spoiled lines were skipped.
+    pub fn ingest_spool(&self) -> Result<Ingested> {
+        self.ingest(true).map(Option::unwrap_or_default)
+    }
+
+    /// [`Store::ingest_spool`] unless another process is writing to the database this very moment (`None`: the
+    /// records stay in the spool for a later process, rather than this one wait).
+    pub fn try_ingest_spool(&self) -> Result<Option<Ingested>> {
+        self.ingest(false)
+    }
+
+    fn ingest(&self, wait: bool) -> Result<Option<Ingested>> {
+        let spool = Spool::of(&self.path);
+        let io = |what: &str, e: std::io::Error| Error::Store {
+            path: spool.path().to_owned(),
+            message: format!("cannot {what} the spool: {e}"),
+        };
+        let live = spool.path().exists();
+        if !live && spool.claimed().map_err(|e| io("list", e))?.is_empty() {
+            return Ok(Some(Ingested::default()));
+        }
+        if !wait {
+            self.conn.busy_timeout(Duration::ZERO).map_err(|e| self.err(e))?;
+        }
+        let begun = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate);
+        if !wait {
+            self.conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
+        }
+        let tx = match begun {
+            Err(e) if !wait && is_busy(&e) => return Ok(None),
+            other => other.map_err(|e| self.err(e))?,
+        };
+        if live {
+            match std::fs::rename(spool.path(), spool.dir().join(spool.claimed_name())) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io("claim", e)),
+                _ => {}
+            }
+        }
+        let mut ingested = Ingested::default();
+        let mut done = Vec::new();
+        for path in spool.claimed().map_err(|e| io("list", e))? {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+            let mut file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io("open", e)),
+            };
+            // Wait for an append that opened this file before it was claimed.
+            file.lock().map_err(|e| io("lock", e))?;
+            let seen: bool = tx
+                .query_row("SELECT EXISTS (SELECT 1 FROM spool_ingested WHERE name = ?1)", [&name], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if !seen {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| io("read", e))?;
+                let (records, skipped) = parse(&bytes);
+                write_records(&tx, &records).map_err(|e| self.err(e))?;
+                tx.execute("INSERT INTO spool_ingested (name, ingested_at) VALUES (?1, ?2)", params![name, now_ms()])
+                    .map_err(|e| self.err(e))?;
+                ingested.records += records.len();
+                ingested.skipped += skipped;
+            }
+            done.push((path, name));
+        }
+        // A name has done its job once its file is gone (the files of this run go after the commit: next time).
+        let names: Vec<String> = tx
+            .prepare("SELECT name FROM spool_ingested")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| self.err(e))?;
+        for name in names.iter().filter(|n| !spool.dir().join(n).exists()) {
+            tx.execute("DELETE FROM spool_ingested WHERE name = ?1", [name]).map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        for (path, _) in done {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(Some(ingested))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{MetricsFilter, Store, now_ms};
+    use crate::store::MetricsFilter;
 
     fn temp_db() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -280,12 +373,12 @@ mod tests {
         assert!(request_ids(&db).is_empty(), "nothing reaches the database before an ingest");
 
         let store = Store::open(&db).unwrap();
-        assert_eq!(store.ingest_spool().unwrap(), crate::store::Ingested { records: 2, skipped: 0 });
+        assert_eq!(store.ingest_spool().unwrap(), Ingested { records: 2, skipped: 0 });
         assert_eq!(request_ids(&db), ["r1", "r2"]);
         assert_eq!(spool_files(&db), Vec::<String>::new(), "the claimed file is deleted");
         let total = store.metrics(&MetricsFilter::default()).unwrap().total;
         assert_eq!((total.requests, total.input_tokens, total.cost_usd), (2, 4, 0.5));
-        assert_eq!(store.ingest_spool().unwrap(), crate::store::Ingested::default(), "nothing left");
+        assert_eq!(store.ingest_spool().unwrap(), Ingested::default(), "nothing left");
     }
 
     #[test]

@@ -1,0 +1,127 @@
+//! One attempt at a request, as `metrics` will see it: who asked, which model, when, and what it cost.
+//!
+//! The gateway opens an [`Attempt`] when a request arrives (so a request that fails before reaching a provider is
+//! still timed and recorded), and turns it into a [`RequestRecord`] with the outcome. Prices come from the
+//! catalogue; the request id is the response's, so a record and a reply always name each other.
+
+use crate::Result;
+use crate::config::Model;
+use crate::store::RequestRecord;
+use crate::time::now_ms;
+use crate::types::{EventSink, Progress, Response, Usage};
+use std::time::{Duration, Instant};
+
+/// Who asked, for which conversation, and when: what a request record needs besides the outcome.
+pub(super) struct Attempt<'a> {
+    pub request_id: String,
+    pub user: &'a str,
+    pub command: &'static str,
+    /// The catalogue model asked for (also when it is NOT READY); `None` when the name is unknown.
+    pub model: Option<&'a Model>,
+    /// The name asked for (`-m`, or the default), recorded when resolution failed.
+    pub model_name: &'a str,
+    pub provider: Option<&'a str>,
+    pub conversation_id: Option<String>,
+    pub started_ms: i64,
+    pub clock: Instant,
+}
+
+impl<'a> Attempt<'a> {
+    pub fn new(user: &'a str, command: &'static str, model_name: &'a str, provider: Option<&'a str>) -> Self {
+        Attempt {
+            request_id: new_request_id(),
+            user,
+            command,
+            model: None,
+            model_name,
+            provider,
+            conversation_id: None,
+            started_ms: now_ms(),
+            clock: Instant::now(),
+        }
+    }
+
+    /// The request record of this attempt: under `model` when it was found, else under the name asked for.
+    pub fn record(&self, outcome: &Result<Response>) -> RequestRecord {
+        let mut record = RequestRecord {
+            request_id: self.request_id.clone(),
+            time_ms: self.started_ms,
+            user_id: self.user.to_string(),
+            command: self.command.to_string(),
+            provider: self.provider.map(str::to_string),
+            model: Some(self.model_name.to_string()),
+            vendor: None,
+            duration_ms: self.clock.elapsed().as_millis() as u64,
+            conversation_id: self.conversation_id.clone(),
+            ..Default::default()
+        };
+        if let Some(model) = self.model {
+            record.model = Some(model.model_id.clone());
+            record.provider = Some(model.provider.clone());
+            record.vendor = Some(model.vendor.clone());
+        }
+        match outcome {
+            Ok(response) => {
+                record.input_tokens = response.usage.input_tokens;
+                record.output_tokens = response.usage.output_tokens;
+                record.duration_ms = response.duration_ms;
+                record.ttft_ms = response.time_to_first_token_ms;
+                let generating = response.duration_ms.saturating_sub(response.time_to_first_token_ms.unwrap_or(0));
+                record.tokens_per_second = (generating > 0 && response.usage.output_tokens > 0)
+                    .then(|| response.usage.output_tokens as f64 * 1000.0 / generating as f64);
+                record.cost_usd = self.model.and_then(|m| cost(m, &response.usage));
+            }
+            Err(err) => record.error_code = Some(err.code().to_string()),
+        }
+        record
+    }
+}
+
+/// What `usage` costs at the catalogue's prices (USD per million tokens); `None` when the model has no prices.
+pub fn cost(model: &Model, usage: &Usage) -> Option<f64> {
+    let p = model.pricing.as_ref()?;
+    Some((usage.input_tokens as f64 * p.input_per_million + usage.output_tokens as f64 * p.output_per_million) / 1e6)
+}
+
+/// Wraps the caller's sink to time the first token and, when asked, keep the text.
+pub(super) struct Timing<'a> {
+    inner: &'a mut dyn EventSink,
+    started: Instant,
+    pub first: Option<Duration>,
+    pub text: Option<String>,
+}
+
+impl<'a> Timing<'a> {
+    pub fn new(inner: &'a mut dyn EventSink, keep_text: bool) -> Self {
+        Timing { inner, started: Instant::now(), first: None, text: keep_text.then(String::new) }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+impl EventSink for Timing<'_> {
+    fn delta(&mut self, text: &str) -> Result<()> {
+        if self.first.is_none() {
+            self.first = Some(self.started.elapsed());
+        }
+        if let Some(kept) = &mut self.text {
+            kept.push_str(text);
+        }
+        self.inner.delta(text)
+    }
+
+    fn idle(&mut self) -> Result<()> {
+        self.inner.idle()
+    }
+
+    fn progress(&mut self, step: Progress<'_>) {
+        self.inner.progress(step)
+    }
+}
+
+/// A request id that sorts by time: `req_` + 12 hex digits of milliseconds + 8 of process-local entropy.
+pub fn new_request_id() -> String {
+    crate::store::new_id("req")
+}

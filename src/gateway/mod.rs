@@ -1,0 +1,278 @@
+//! The gateway: one request, top to bottom, in one call.
+//!
+//! A caller (the command line today, an HTTP server later) states a [`Request`], hands over an
+//! [`EventSink`] for what happens on the way (progress, streamed text) and a future that resolves when the request
+//! should stop (Ctrl-C), and gets back an [`Outcome`]. Everything between is here, in [`Gateway::run`], which reads
+//! in order:
+//!
+//! 1. make sure the request can be recorded (the database, when it needs one) before anything is sent;
+//! 2. load the conversation, whose history and system prompt go first;
+//! 3. resolve the model in the catalogue and check that it can do what is asked (capabilities);
+//! 4. connect to its provider and send, timing the reply, until it is complete or the caller cancels;
+//! 5. on success append the turn to the conversation, in one transaction;
+//! 6. record the attempt, success or failure, priced from the catalogue.
+//!
+//! Retries, fallbacks, caching and limits belong between these steps, so that every front gets them at once. The
+//! gateway never prints: the CLI renders the [`Outcome`] and the [`Progress`] events.
+//!
+//! Where records go is the [`Recorder`]'s decision (the spool for a short-lived process, the store for a
+//! long-lived one); the gateway only tells it what to record and when the store itself is needed.
+
+mod attempt;
+mod request;
+
+pub use attempt::{cost, new_request_id};
+pub use request::{Delivery, Outcome, Request};
+
+use crate::config::{Model, Registry};
+use crate::error::Suggestion;
+use crate::provider::{Client, Limits};
+use crate::store::recorder::{Lifetime, Recorder};
+use crate::store::{Conversation, Store, StoredMessage, Turn};
+use crate::types::{ChatRequest, EventSink, Message, Progress, Response};
+use crate::{Error, Result};
+use attempt::{Attempt, Timing};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub struct Gateway {
+    registry: Registry,
+    /// The database the caller named (`--db`); `None`: the default path, resolved when first needed.
+    database: Option<PathBuf>,
+    lifetime: Lifetime,
+    /// Made when a request first needs to record or read the store.
+    recorder: Mutex<Option<Recorder>>,
+}
+
+impl Gateway {
+    pub fn new(registry: Registry, database: Option<PathBuf>, lifetime: Lifetime) -> Gateway {
+        Gateway { registry, database, lifetime, recorder: Mutex::new(None) }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Run one request to its end. See the module documentation for the steps.
+    pub async fn run(&self, req: &Request, sink: &mut dyn EventSink, cancel: impl Future<Output = ()>) -> Outcome {
+        let name = req.model.as_deref().unwrap_or(&self.registry.system().default_model);
+        let mut attempt = Attempt::new(&req.user, req.delivery.command(), name, req.provider.as_deref());
+
+        // 1. A request that cannot be recorded is not sent.
+        if req.record || req.conversation.is_some() {
+            let ready = self.with_recorder(sink, |recorder| match req.conversation {
+                Some(_) => recorder.store().map(drop),
+                None => recorder.prepare(),
+            });
+            if let Err(err) = ready {
+                return Outcome::failed(err);
+            }
+        }
+
+        // 2. The conversation: an unknown one is an error of the caller's, and nothing is recorded.
+        let mut chat = ChatRequest { system: req.system.clone(), messages: Vec::new(), params: req.params.clone() };
+        match &req.conversation {
+            Some(name) => match self.load_conversation(name, &req.user, sink) {
+                Ok((conversation, stored)) => {
+                    sink.progress(Progress::Conversation { id: &conversation.conversation_id, messages: stored.len() });
+                    // `-s` replaces the stored system prompt for this request only.
+                    chat.system = chat.system.or(conversation.system);
+                    chat.messages = history(&stored, &req.prompt);
+                    attempt.conversation_id = Some(conversation.conversation_id);
+                }
+                Err(err) => return Outcome::failed(err),
+            },
+            None => chat.messages.push(Message::user(req.prompt.clone())),
+        }
+
+        // 3 and 4. The model, then the provider, until the reply is complete or the caller stops the request.
+        let result = match self.registry.resolve(name, req.provider.as_deref()) {
+            Ok(model) => {
+                attempt.model = Some(model);
+                let keep_text = req.keep_text || req.conversation.is_some();
+                let send = self.send(model, chat, req, &attempt.request_id, keep_text, sink);
+                tokio::select! {
+                    result = send => result,
+                    () = cancel => Err(Error::Interrupted),
+                }
+            }
+            Err(err) => {
+                // A NOT READY model is still a catalogue model: its refusal is recorded under its id and provider.
+                attempt.model = self.registry.lookup(name, req.provider.as_deref()).ok();
+                Err(err)
+            }
+        };
+
+        // 5 and 6. The turn, then the record.
+        let mut outcome = Outcome { result, unsaved_reply: None, warnings: Vec::new() };
+        if let (Ok(response), Some(id)) = (&mut outcome.result, &attempt.conversation_id) {
+            response.conversation_id = Some(id.clone());
+            let turn = Turn {
+                prompt: &req.prompt,
+                reply: &response.content,
+                model: &response.model,
+                provider: &response.provider,
+            };
+            if let Err(err) = self.with_recorder(sink, |recorder| recorder.store()?.append_turn(id, &turn)) {
+                outcome.unsaved_reply = Some(std::mem::take(&mut response.content));
+                outcome.result = Err(err);
+            }
+        }
+        if req.record {
+            let record = attempt.record(&outcome.result);
+            match self.with_recorder(sink, |recorder| Ok(recorder.record(&record))) {
+                Ok(warnings) => outcome.warnings = warnings,
+                Err(err) => outcome.warnings.push(crate::store::recorder::RecordWarning::NotRecorded(err)),
+            }
+        }
+        outcome
+    }
+
+    /// Check what the model can do, connect to its provider and send; the reply, timed.
+    async fn send(
+        &self,
+        model: &Model,
+        mut chat: ChatRequest,
+        req: &Request,
+        request_id: &str,
+        keep_text: bool,
+        sink: &mut dyn EventSink,
+    ) -> Result<Response> {
+        self.check_capabilities(model, req)?;
+        sink.progress(Progress::Model { model_id: &model.model_id, provider: &model.provider, vendor: &model.vendor });
+        let settings = self
+            .registry
+            .provider(&model.provider)
+            .ok_or_else(|| Error::Internal(format!("model {} names provider {}", model.model_id, model.provider)))?;
+        let client = Client::connect(settings).await?;
+        sink.progress(Progress::Connected { provider: &model.provider, describe: &client.describe() });
+        self.fill_defaults(model, &mut chat);
+        let limits = self.limits(model, req.timeout);
+        let mut timing = Timing::new(sink, keep_text);
+        let (completion, first) = match req.delivery {
+            Delivery::Whole => {
+                let completion = client.chat(model, &chat, limits).await.map_err(|e| self.explain(e, model))?;
+                (completion, None)
+            }
+            Delivery::Stream => {
+                let end = client.stream(model, &chat, limits, &mut timing).await.map_err(|e| self.explain(e, model))?;
+                let content = timing.text.take().unwrap_or_default();
+                (crate::types::Completion { content, stop_reason: end.stop_reason, usage: end.usage }, timing.first)
+            }
+        };
+        Ok(Response {
+            model: model.model_id.clone(),
+            provider: model.provider.clone(),
+            vendor: model.vendor.clone(),
+            content: completion.content,
+            stop_reason: completion.stop_reason,
+            usage: completion.usage,
+            duration_ms: timing.elapsed().as_millis() as u64,
+            time_to_first_token_ms: first.map(|d| d.as_millis() as u64),
+            conversation_id: None,
+            request_id: request_id.to_string(),
+        })
+    }
+
+    /// `chat` and `stream` need a text-to-text model, and `stream` one that streams (DESIGN.md section 2): anything
+    /// else is the caller's mistake, found before anything is sent, with the models that would fit.
+    fn check_capabilities(&self, model: &Model, req: &Request) -> Result<()> {
+        const TEXT: &str = "text-to-text";
+        let streams = req.delivery == Delivery::Stream;
+        let problem = if model.modality != TEXT {
+            format!("is a {} model; `{}` needs a {TEXT} model", model.modality, req.delivery.command())
+        } else if streams && !model.streaming {
+            "does not stream; use `llmgw chat` for its whole reply, or a model that streams".to_string()
+        } else {
+            return Ok(());
+        };
+        let suggestions = self.registry.fitting(model, |m| m.modality == TEXT && (m.streaming || !streams));
+        Err(Error::Unsuitable { model: model.model_id.clone(), problem, suggestions })
+    }
+
+    fn load_conversation(
+        &self,
+        name: &str,
+        user: &str,
+        sink: &mut dyn EventSink,
+    ) -> Result<(Conversation, Vec<StoredMessage>)> {
+        self.with_recorder(sink, |recorder| {
+            let store: &mut Store = recorder.store()?;
+            let conversation = store.find_conversation(name, user)?;
+            let stored = store.messages(&conversation.conversation_id)?;
+            Ok((conversation, stored))
+        })
+    }
+
+    /// Run `work` with the recorder, making it (and telling the sink which database it uses) on first use.
+    fn with_recorder<T>(&self, sink: &mut dyn EventSink, work: impl FnOnce(&mut Recorder) -> Result<T>) -> Result<T> {
+        let mut slot = self.recorder.lock().map_err(|_| Error::Internal("the recorder's lock is poisoned".into()))?;
+        if slot.is_none() {
+            let path = Store::default_path(self.database.as_deref())?;
+            sink.progress(Progress::Database(&path));
+            *slot = Some(Recorder::new(path, self.lifetime));
+        }
+        work(slot.as_mut().expect("made above"))
+    }
+
+    fn fill_defaults(&self, model: &Model, req: &mut ChatRequest) {
+        if req.params.max_tokens.is_none() {
+            let default = self.registry.system().max_tokens;
+            req.params.max_tokens = Some(model.max_output_tokens.map_or(default, |max| max.min(default)));
+        }
+    }
+
+    fn limits(&self, model: &Model, timeout: Option<Duration>) -> Limits {
+        let configured = self
+            .registry
+            .provider(&model.provider)
+            .and_then(|p| p.timeouts.request_ms)
+            .or(self.registry.system().request_timeout_ms)
+            .unwrap_or(120_000);
+        Limits { timeout: timeout.unwrap_or(Duration::from_millis(configured)) }
+    }
+
+    /// Add the catalogue's alternatives to a provider's "model not ready" answer.
+    fn explain(&self, err: Error, model: &Model) -> Error {
+        match err {
+            Error::ModelNotReady { model: id, reason, suggestions } if suggestions.is_empty() => {
+                let mut suggestions = self.inference_profiles(model);
+                for s in self.registry.alternatives(model) {
+                    if !suggestions.iter().any(|have| have.model == s.model && have.provider == s.provider) {
+                        suggestions.push(s);
+                    }
+                }
+                Error::ModelNotReady { model: id, reason, suggestions }
+            }
+            other => other,
+        }
+    }
+
+    /// Catalogue entries that are cross-region inference profiles of `model` (`us.`, `eu.`, `apac.`, `global.` ...).
+    fn inference_profiles(&self, model: &Model) -> Vec<Suggestion> {
+        self.registry
+            .models()
+            .iter()
+            .filter(|m| m.provider == model.provider && m.is_ready())
+            .filter(|m| m.model_id.split_once('.').is_some_and(|(geo, rest)| rest == model.model_id && !geo.is_empty()))
+            .map(|m| Suggestion {
+                model: m.model_id.clone(),
+                provider: m.provider.clone(),
+                vendor: m.vendor.clone(),
+                reason: "cross-region inference profile of the same model".into(),
+            })
+            .collect()
+    }
+}
+
+/// The messages of a request that continues a conversation: the stored turns in order, then the new prompt.
+/// Every codec formats this neutral history its own way, so a conversation may change models between turns (a
+/// Claude turn is sent to Llama in the Llama template).
+fn history(stored: &[StoredMessage], prompt: &str) -> Vec<Message> {
+    let mut messages: Vec<Message> =
+        stored.iter().map(|m| Message { role: m.role, content: m.content.clone() }).collect();
+    messages.push(Message::user(prompt));
+    messages
+}

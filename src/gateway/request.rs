@@ -1,0 +1,69 @@
+//! What a caller hands the gateway and what it gets back: a [`Request`] in, an [`Outcome`] out, and the
+//! [`crate::types::Progress`] of the request on the way through the caller's [`crate::types::EventSink`].
+//!
+//! These are the whole interface between a front (the command line today, an HTTP server later) and the core: a
+//! front turns its own input (argv, an HTTP body) into a `Request` and renders the `Outcome`; everything between
+//! is the gateway's.
+
+use crate::store::recorder::RecordWarning;
+use crate::types::{Params, Response};
+use crate::{Error, Result};
+use std::time::Duration;
+
+/// Which reply the caller wants: the whole of it at the end, or each piece as it arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Whole,
+    Stream,
+}
+
+impl Delivery {
+    /// The command name a request record carries (`chat`, `stream`).
+    pub fn command(self) -> &'static str {
+        match self {
+            Delivery::Whole => "chat",
+            Delivery::Stream => "stream",
+        }
+    }
+}
+
+/// One request as its caller states it: what to send, to which model, in which conversation, for whom.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub delivery: Delivery,
+    /// Model id, alias or `provider/modelId`; `None` means the configured default.
+    pub model: Option<String>,
+    /// Restrict the lookup to one provider (`-p`).
+    pub provider: Option<String>,
+    /// Overrides the provider's request timeout.
+    pub timeout: Option<Duration>,
+    pub prompt: String,
+    /// Overrides the conversation's stored system prompt for this request.
+    pub system: Option<String>,
+    pub params: Params,
+    /// Continue this stored conversation (id, or name among the user's).
+    pub conversation: Option<String>,
+    pub user: String,
+    /// Record the attempt for `metrics`.
+    pub record: bool,
+    /// Return a streamed reply's text in the response too (it went to the sink already). A conversation keeps the
+    /// text whatever this says; a caller that only prints the stream need not pay for holding it.
+    pub keep_text: bool,
+}
+
+/// How a request ended. The request's own result, plus what went wrong around it without changing it.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: Result<Response>,
+    /// The reply was paid for but could not be stored with its conversation (`result` is then the store's error):
+    /// the caller may still show it. A streamed reply has been shown already.
+    pub unsaved_reply: Option<String>,
+    /// Recording for `metrics` failed or was postponed; the request itself is unaffected.
+    pub warnings: Vec<RecordWarning>,
+}
+
+impl Outcome {
+    pub(super) fn failed(error: Error) -> Outcome {
+        Outcome { result: Err(error), unsaved_reply: None, warnings: Vec::new() }
+    }
+}

@@ -1,0 +1,469 @@
+//! `metrics`: totals and a per-model breakdown of the recorded requests, read from the rollups.
+//!
+//! Whole days come from the daily rollup, the hours before the first whole day of `since` from the hourly one, and
+//! the part of an hour at the edge from the request rows; see [`Store::metrics`] for when p50/p95 are exact and
+//! when they come from duration bins.
+
+use super::Store;
+use super::records::{DAY_MS, HOUR_MS, duration_bin};
+use crate::Result;
+use serde::Serialize;
+
+/// Which requests `metrics` counts.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsFilter {
+    pub since_ms: Option<i64>,
+    pub user_id: Option<String>,
+    /// Any of these model ids (an alias may name several).
+    pub models: Vec<String>,
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub p50: u64,
+    pub p95: u64,
+    pub max: u64,
+    /// Whether p50/p95 are exact (false: from duration bins, within 6.25%; see [`Store::metrics`]).
+    pub exact: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Stats {
+    pub requests: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub success_rate: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    pub duration_ms: Percentiles,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModelStats {
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub vendor: Option<String>,
+    #[serde(flatten)]
+    pub stats: Stats,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Metrics {
+    pub total: Stats,
+    pub by_model: Vec<ModelStats>,
+}
+
+impl Store {
+    /// Totals and a per-model breakdown of the requests matching `filter`, read in one snapshot.
+    ///
+    /// Whole days come from the daily rollup; with `since`, the whole hours before the first whole day from the
+    /// hourly rollup, and the requests before the first whole hour one by one. Counts, tokens, cost and the maximum
+    /// duration are exact. p50/p95 are exact (nearest rank over every matching request's duration) when the selected
+    /// users' requests in the window, whatever their model, number at most [`EXACT_PERCENTILES_UP_TO`]; above that
+    /// they come from the rollups' [`duration_bin`]s: the mean duration of the bin holding the rank, within that bin's
+    /// width of at most 6.25%, and `exact` is false.
+    pub fn metrics(&self, filter: &MetricsFilter) -> Result<Metrics> {
+        self.metrics_exact_up_to(filter, EXACT_PERCENTILES_UP_TO)
+    }
+
+    fn metrics_exact_up_to(&self, filter: &MetricsFilter, exact_up_to: u64) -> Result<Metrics> {
+        // The SQL selects by user and time only, through the rollups' primary keys and the requests' (user_id, time)
+        // and (time) indexes; the model and provider filters are applied here. So the rollups tell how many request
+        // rows reading the durations would take before any is read, and no index beyond those is needed.
+        let by_user = if filter.user_id.is_some() { " AND user_id = :user" } else { "" };
+        // The first whole hour and day at or after `since` (hours since the epoch, days since the epoch).
+        let first =
+            |unit: i64| filter.since_ms.map(|since| since.div_euclid(unit) + i64::from(since.rem_euclid(unit) != 0));
+        let (first_hour, first_day) = (first(HOUR_MS), first(DAY_MS));
+        let query = |sql: &str,
+                     bounds: &[(&str, i64)],
+                     each: &mut dyn FnMut(&rusqlite::Row) -> rusqlite::Result<()>|
+         -> rusqlite::Result<()> {
+            let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
+                bounds.iter().map(|(name, value)| (*name, value as &dyn rusqlite::ToSql)).collect();
+            if let Some(user) = &filter.user_id {
+                params.push((":user", user));
+            }
+            let mut stmt = self.conn.prepare(sql)?;
+            let mut rows = stmt.query(params.as_slice())?;
+            while let Some(row) = rows.next()? {
+                each(row)?;
+            }
+            Ok(())
+        };
+        let collect = || -> rusqlite::Result<Metrics> {
+            // One read transaction: the rollups and the request rows are one snapshot, whatever other processes write.
+            let _snapshot = self.conn.unchecked_transaction()?;
+            let mut tally = Tally { filter, groups: Vec::new(), read: 0 };
+            const ROLLUP: &str = "SELECT model, provider, vendor, bin, requests, succeeded, input_tokens, \
+                                  output_tokens, cost_usd, duration_sum, duration_max";
+            let mut rollup_row = |row: &rusqlite::Row| -> rusqlite::Result<()> {
+                let bucket = Bucket {
+                    bin: row.get(3)?,
+                    requests: row.get::<_, i64>(4)? as u64,
+                    succeeded: row.get::<_, i64>(5)? as u64,
+                    input: row.get::<_, i64>(6)? as u64,
+                    output: row.get::<_, i64>(7)? as u64,
+                    cost: row.get(8)?,
+                    duration_sum: row.get::<_, i64>(9)? as u64,
+                    duration_max: row.get::<_, i64>(10)? as u64,
+                };
+                tally.add(row, bucket)
+            };
+            match first_day {
+                None => {
+                    query(&format!("{ROLLUP} FROM request_rollup_daily WHERE 1 = 1{by_user}"), &[], &mut rollup_row)?
+                }
+                Some(day) => query(
+                    &format!("{ROLLUP} FROM request_rollup_daily WHERE day >= :day{by_user}"),
+                    &[(":day", day)],
+                    &mut rollup_row,
+                )?,
+            }
+            if let (Some(since), Some(hour), Some(day)) = (filter.since_ms, first_hour, first_day) {
+                query(
+                    &format!("{ROLLUP} FROM request_rollup WHERE hour >= :hour AND hour < :end{by_user}"),
+                    &[(":hour", hour), (":end", day * 24)],
+                    &mut rollup_row,
+                )?;
+                query(
+                    &format!(
+                        "SELECT model, provider, vendor, ok, input_tokens, output_tokens, duration_ms, \
+                         coalesce(cost_usd, 0) FROM requests WHERE time >= :since AND time < :end{by_user}"
+                    ),
+                    &[(":since", since), (":end", hour * HOUR_MS)],
+                    &mut |row| {
+                        let duration = row.get::<_, i64>(6)?.max(0) as u64;
+                        let bucket = Bucket {
+                            bin: duration_bin(duration),
+                            requests: 1,
+                            succeeded: u64::from(row.get::<_, bool>(3)?),
+                            input: row.get::<_, i64>(4)? as u64,
+                            output: row.get::<_, i64>(5)? as u64,
+                            cost: row.get(7)?,
+                            duration_sum: duration,
+                            duration_max: duration,
+                        };
+                        tally.add(row, bucket)
+                    },
+                )?;
+            }
+            // Few enough request rows in the window: read their durations for exact percentiles.
+            let exact = tally.read <= exact_up_to;
+            if exact {
+                let since = filter.since_ms.unwrap_or(i64::MIN);
+                query(
+                    &format!("SELECT model, provider, vendor, duration_ms FROM requests WHERE time >= :since{by_user}"),
+                    &[(":since", since)],
+                    &mut |row| tally.duration(row, row.get::<_, i64>(3)?.max(0) as u64),
+                )?;
+            }
+            let mut total = Acc::default();
+            let mut all = Vec::new();
+            let mut by_model: Vec<ModelStats> = tally
+                .groups
+                .into_iter()
+                .map(|((model, provider, vendor), acc, durations)| {
+                    total.merge(&acc);
+                    all.extend_from_slice(&durations);
+                    ModelStats { model, provider, vendor, stats: acc.finish(exact.then_some(durations)) }
+                })
+                .collect();
+            by_model.sort_by(|a, b| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.model.cmp(&b.model)));
+            Ok(Metrics { total: total.finish(exact.then_some(all)), by_model })
+        };
+        collect().map_err(|e| self.err(e))
+    }
+}
+
+/// What `metrics` adds up: one group per model and provider, of the rows its filter wants.
+struct Tally<'f> {
+    filter: &'f MetricsFilter,
+    /// model, provider, vendor; the sums; every duration, when they are read.
+    groups: Vec<(ModelKey, Acc, Vec<u64>)>,
+    /// Requests of the selected users and time window, whatever their model and provider: how many request rows
+    /// reading every duration would take.
+    read: u64,
+}
+
+impl Tally<'_> {
+    /// The group of a row whose first columns are model, provider, vendor (empty text or NULL: unknown); `None`
+    /// when the filter does not want it.
+    fn group(&mut self, row: &rusqlite::Row) -> rusqlite::Result<Option<usize>> {
+        let known = |at: usize| -> rusqlite::Result<Option<&str>> {
+            Ok(row.get_ref(at)?.as_str_or_null()?.filter(|text| !text.is_empty()))
+        };
+        let (model, provider) = (known(0)?, known(1)?);
+        let wanted = self.filter.provider.as_deref().is_none_or(|p| provider == Some(p))
+            && (self.filter.models.is_empty() || model.is_some_and(|m| self.filter.models.iter().any(|w| w == m)));
+        if !wanted {
+            return Ok(None);
+        }
+        // Rows come in key order, so the group of the previous row is usually the one.
+        if let Some(at) =
+            self.groups.iter().rposition(|((m, p, _), ..)| m.as_deref() == model && p.as_deref() == provider)
+        {
+            return Ok(Some(at));
+        }
+        let key = (model.map(str::to_owned), provider.map(str::to_owned), known(2)?.map(str::to_owned));
+        self.groups.push((key, Acc::default(), Vec::new()));
+        Ok(Some(self.groups.len() - 1))
+    }
+
+    fn add(&mut self, row: &rusqlite::Row, bucket: Bucket) -> rusqlite::Result<()> {
+        self.read += bucket.requests;
+        if let Some(at) = self.group(row)? {
+            self.groups[at].1.add(&bucket);
+        }
+        Ok(())
+    }
+
+    fn duration(&mut self, row: &rusqlite::Row, ms: u64) -> rusqlite::Result<()> {
+        if let Some(at) = self.group(row)? {
+            self.groups[at].2.push(ms);
+        }
+        Ok(())
+    }
+}
+
+/// `metrics` reads every request's duration for exact p50/p95 when the selected users' requests in the time window
+/// (whatever their model) number at most this many (tens of milliseconds of reading); above it, the rollups' duration
+/// bins give them within 6.25%.
+pub const EXACT_PERCENTILES_UP_TO: u64 = 50_000;
+
+/// model, provider, vendor.
+type ModelKey = (Option<String>, Option<String>, Option<String>);
+
+/// Requests of one duration bin (one rollup row, or one request row).
+struct Bucket {
+    bin: i64,
+    requests: u64,
+    succeeded: u64,
+    input: u64,
+    output: u64,
+    cost: f64,
+    duration_sum: u64,
+    duration_max: u64,
+}
+
+#[derive(Default)]
+struct Acc {
+    requests: u64,
+    ok: u64,
+    input: u64,
+    output: u64,
+    cost: f64,
+    max: u64,
+    /// Indexed by bin: (requests, sum of their durations). Bins are small numbers (under 1,000).
+    bins: Vec<(u64, u64)>,
+}
+
+impl Acc {
+    fn add(&mut self, b: &Bucket) {
+        self.requests += b.requests;
+        self.ok += b.succeeded;
+        self.input += b.input;
+        self.output += b.output;
+        self.cost += b.cost;
+        self.max = self.max.max(b.duration_max);
+        let bin = self.bin(b.bin);
+        bin.0 += b.requests;
+        bin.1 += b.duration_sum;
+    }
+
+    fn merge(&mut self, other: &Acc) {
+        self.requests += other.requests;
+        self.ok += other.ok;
+        self.input += other.input;
+        self.output += other.output;
+        self.cost += other.cost;
+        self.max = self.max.max(other.max);
+        for (bin, &(count, sum)) in other.bins.iter().enumerate() {
+            let mine = self.bin(bin as i64);
+            mine.0 += count;
+            mine.1 += sum;
+        }
+    }
+
+    fn bin(&mut self, bin: i64) -> &mut (u64, u64) {
+        let at = bin.max(0) as usize;
+        if at >= self.bins.len() {
+            self.bins.resize(at + 1, (0, 0));
+        }
+        &mut self.bins[at]
+    }
+
+    /// The statistics; `durations` (every request's, when they were read) make p50/p95 exact.
+    fn finish(self, durations: Option<Vec<u64>>) -> Stats {
+        let requests = self.requests;
+        let duration_ms = match durations {
+            Some(mut all) if all.len() as u64 == requests => {
+                all.sort_unstable();
+                let rank = |p: u64| all.get(((p * requests).div_ceil(100).max(1) - 1) as usize).copied().unwrap_or(0);
+                Percentiles { p50: rank(50), p95: rank(95), max: self.max, exact: true }
+            }
+            _ => Percentiles {
+                p50: percentile(&self.bins, requests, 50).min(self.max),
+                p95: percentile(&self.bins, requests, 95).min(self.max),
+                max: self.max,
+                exact: requests == 0,
+            },
+        };
+        Stats {
+            requests,
+            succeeded: self.ok,
+            failed: requests - self.ok,
+            success_rate: if requests == 0 { 0.0 } else { self.ok as f64 / requests as f64 },
+            input_tokens: self.input,
+            output_tokens: self.output,
+            cost_usd: (self.cost * 1e6).round() / 1e6,
+            duration_ms,
+        }
+    }
+}
+
+/// Nearest-rank percentile over the histogram: the mean duration of the bin holding rank ceil(p% of n).
+fn percentile(bins: &[(u64, u64)], n: u64, p: u64) -> u64 {
+    let rank = (p * n).div_ceil(100).max(1);
+    let mut seen = 0;
+    for &(count, sum) in bins {
+        seen += count;
+        if count > 0 && seen >= rank {
+            return (sum as f64 / count as f64).round() as u64;
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::RequestRecord;
+    use crate::store::test_store as temp_store;
+    use crate::time::now_ms;
+
+    #[test]
+    fn metrics_group_by_model_with_percentiles() {
+        let (_dir, store) = temp_store();
+        for (i, ok) in [true, true, true, false].into_iter().enumerate() {
+            store
+                .record(&RequestRecord {
+                    request_id: format!("r{i}"),
+                    time_ms: now_ms(),
+                    user_id: "u".into(),
+                    command: "chat".into(),
+                    model: Some(if i == 3 { "b" } else { "a" }.into()),
+                    provider: Some("p".into()),
+                    error_code: (!ok).then(|| "provider".into()),
+                    input_tokens: 10,
+                    output_tokens: 5,
+                    duration_ms: (i as u64 + 1) * 100,
+                    cost_usd: Some(0.5),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        let m = store.metrics(&MetricsFilter::default()).unwrap();
+        assert_eq!((m.total.requests, m.total.succeeded, m.total.failed), (4, 3, 1));
+        assert_eq!(m.total.success_rate, 0.75);
+        assert_eq!(m.total.duration_ms, Percentiles { p50: 200, p95: 400, max: 400, exact: true });
+        assert_eq!(m.total.cost_usd, 2.0);
+        assert_eq!(m.by_model[0].model.as_deref(), Some("a"));
+        assert_eq!(m.by_model[0].stats.requests, 3);
+        let only_b = store.metrics(&MetricsFilter { models: vec!["b".into()], ..Default::default() }).unwrap();
+        assert_eq!(only_b.total.requests, 1);
+    }
+
+    #[test]
+    fn metrics_with_since_add_the_edge_hours_rows_to_the_whole_hours() {
+        let (_dir, store) = temp_store();
+        let hour = 1_000 * HOUR_MS;
+        let at = |time_ms: i64, duration_ms: u64| RequestRecord {
+            request_id: "r".into(),
+            time_ms,
+            user_id: "u".into(),
+            command: "chat".into(),
+            model: Some("m".into()),
+            provider: Some("p".into()),
+            duration_ms,
+            ..Default::default()
+        };
+        // Before `since`, in the edge hour after it, and in a whole hour later.
+        store.record_many(&[at(hour + 10, 1), at(hour + 500, 2), at(hour + HOUR_MS + 7, 3)]).unwrap();
+        let count = |since_ms| store.metrics(&MetricsFilter { since_ms, ..Default::default() }).unwrap().total;
+        assert_eq!(count(None).requests, 3);
+        assert_eq!(count(Some(hour + 100)).requests, 2);
+        assert_eq!(count(Some(hour + 100)).duration_ms, Percentiles { p50: 2, p95: 3, max: 3, exact: true });
+        assert_eq!(count(Some(hour)).requests, 3);
+        assert_eq!(count(Some(hour + HOUR_MS)).requests, 1);
+        assert_eq!(count(Some(hour + HOUR_MS + 8)).requests, 0);
+    }
+
+    /// Records spread over three days, read back with `since` at every kind of edge (mid-hour, whole hour, whole
+    /// day), from the rollups and from the rows, against the same figures computed here from the records.
+    #[test]
+    fn metrics_agree_with_the_records_whatever_the_since_edge() {
+        let (_dir, store) = temp_store();
+        let day0 = 20_000 * DAY_MS;
+        let mut seed = 7u64;
+        let mut next = |m: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        let records: Vec<RequestRecord> = (0..3000)
+            .map(|i| RequestRecord {
+                request_id: format!("r{i}"),
+                time_ms: day0 + next(3 * DAY_MS as u64) as i64,
+                user_id: ["ann", "bob"][next(2) as usize].into(),
+                command: "chat".into(),
+                model: Some(["a", "b", "c"][next(3) as usize].into()),
+                provider: Some("p".into()),
+                error_code: (next(10) == 0).then(|| "provider".into()),
+                input_tokens: next(500),
+                output_tokens: next(900),
+                duration_ms: 20 + next(5000),
+                cost_usd: Some(next(1000) as f64 / 1e5),
+                ..Default::default()
+            })
+            .collect();
+        store.record_many(&records).unwrap();
+        let sinces = [None, Some(day0), Some(day0 + 5), Some(day0 + HOUR_MS), Some(day0 + DAY_MS + 3 * HOUR_MS + 17)];
+        let sinces = sinces.into_iter().chain((0..6).map(|_| Some(day0 + next(3 * DAY_MS as u64) as i64)));
+        for since_ms in sinces {
+            for (user_id, models) in [(None, vec![]), (Some("ann".to_string()), vec!["b".to_string()])] {
+                let filter =
+                    MetricsFilter { since_ms, user_id: user_id.clone(), models: models.clone(), provider: None };
+                let chosen: Vec<&RequestRecord> = records
+                    .iter()
+                    .filter(|r| since_ms.is_none_or(|s| r.time_ms >= s))
+                    .filter(|r| user_id.as_ref().is_none_or(|u| &r.user_id == u))
+                    .filter(|r| models.is_empty() || models.contains(r.model.as_ref().unwrap()))
+                    .collect();
+                let mut durations: Vec<u64> = chosen.iter().map(|r| r.duration_ms).collect();
+                durations.sort_unstable();
+                let rank = |p: usize| durations[(p * durations.len()).div_ceil(100).max(1) - 1];
+                let exact = store.metrics(&filter).unwrap().total;
+                let what = format!("since {since_ms:?}, user {user_id:?}");
+                assert_eq!(exact.requests, chosen.len() as u64, "{what}");
+                assert_eq!(exact.succeeded, chosen.iter().filter(|r| r.error_code.is_none()).count() as u64, "{what}");
+                assert_eq!(exact.input_tokens, chosen.iter().map(|r| r.input_tokens).sum::<u64>(), "{what}");
+                assert_eq!(exact.output_tokens, chosen.iter().map(|r| r.output_tokens).sum::<u64>(), "{what}");
+                let cost: f64 = chosen.iter().map(|r| r.cost_usd.unwrap()).sum();
+                assert!((exact.cost_usd - cost).abs() < 1e-6, "{what}: {} vs {cost}", exact.cost_usd);
+                let want = Percentiles { p50: rank(50), p95: rank(95), max: *durations.last().unwrap(), exact: true };
+                assert_eq!(exact.duration_ms, want, "{what}");
+                // The same selection from the duration bins alone: within a bin's width (1/16) of the exact figure.
+                let binned = store.metrics_exact_up_to(&filter, 10).unwrap().total;
+                assert_eq!(
+                    (binned.requests, binned.duration_ms.max, binned.duration_ms.exact),
+                    (exact.requests, want.max, false)
+                );
+                for (got, want) in [(binned.duration_ms.p50, want.p50), (binned.duration_ms.p95, want.p95)] {
+                    assert!(got.abs_diff(want) <= want / 16 + 1, "{what}: binned {got} vs exact {want}");
+                }
+            }
+        }
+    }
+}
