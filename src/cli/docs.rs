@@ -4,6 +4,7 @@
 //! when the committed copies differ (`LLMGW_BLESS=1 cargo test` rewrites them).
 
 use super::Cli;
+use crate::error::EXIT_STATUSES;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
@@ -15,19 +16,6 @@ Examples:
   llmgw completions elvish > ~/.config/elvish/lib/llmgw.elv   # with `use llmgw` in ~/.config/elvish/rc.elv
   llmgw chat -m <TAB>                           # model ids and aliases of the active catalogue
   llmgw conv show <TAB>                         # ids and names of your conversations";
-
-const EXIT_STATUS: &[(&str, &str)] = &[
-    ("0", "success (also when the reader of the output, such as head, closes the pipe early)"),
-    ("1", "internal error (a bug), or the database cannot be used (error code store)"),
-    ("2", "usage: bad flags, missing prompt, input the provider rejected"),
-    ("3", "model unknown or not ready; the message lists alternatives"),
-    ("4", "not found"),
-    ("5", "credentials missing, invalid, or access denied"),
-    ("6", "throttled, rate limited or over quota, after retries"),
-    ("7", "provider or network failure, timeout, broken stream"),
-    ("8", "configuration invalid; the message names the file and field"),
-    ("130", "interrupted by Ctrl-C"),
-];
 
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("LLMGW_CONFIG_DIR", "configuration root, used when --config is not given"),
@@ -107,15 +95,10 @@ fn collect_pages(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Strin
             text.push_str(".fi\n");
         }
     }
+    text.push_str(&exit_status_section());
     if top {
-        text.push_str(&definition_list("EXIT STATUS", EXIT_STATUS));
         text.push_str(&definition_list("ENVIRONMENT", ENVIRONMENT));
         text.push_str(&definition_list("FILES", FILES));
-    } else {
-        text.push_str(
-            ".SH \"EXIT STATUS\"\nAs in \\fBllmgw\\fR(1): 0 success, 2 usage, 3 model unknown or not ready, ",
-        );
-        text.push_str("5 credentials, 6 throttled, 7 provider failure, 8 configuration, 130 interrupted.\n");
     }
     let mut see_also: Vec<String> = Vec::new();
     if !top {
@@ -131,6 +114,31 @@ fn collect_pages(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Strin
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         collect_pages(sub, &format!("{name}-{}", sub.get_name()), pages);
     }
+}
+
+/// Every exit code with its `error.code`s, from [`EXIT_STATUSES`]: the same on every page.
+fn exit_status_section() -> String {
+    let items: Vec<(String, String)> = EXIT_STATUSES
+        .iter()
+        .map(|s| {
+            let codes = s.error_codes.join(", ");
+            let meaning =
+                if codes.is_empty() { s.meaning.to_string() } else { format!("{} (error code {codes})", s.meaning) };
+            (s.code.to_string(), meaning)
+        })
+        .collect();
+    let items: Vec<(&str, &str)> = items.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    definition_list("EXIT STATUS", &items)
+}
+
+/// The exit-code table as Markdown, as README.md and docs/contracts.md carry it between `exit-codes` markers.
+pub fn exit_code_table() -> String {
+    let mut table = String::from("| code | meaning | `error.code` |\n|---|---|---|\n");
+    for s in EXIT_STATUSES {
+        let codes: Vec<String> = s.error_codes.iter().map(|c| format!("`{c}`")).collect();
+        table.push_str(&format!("| {} | {} | {} |\n", s.code, s.meaning, codes.join(", ")));
+    }
+    table
 }
 
 fn definition_list(title: &str, items: &[(&str, &str)]) -> String {
@@ -318,6 +326,24 @@ mod tests {
         assert!(stale.is_empty(), "out of date, run `LLMGW_BLESS=1 cargo test --lib docs` and commit: {stale:#?}");
     }
 
+    /// README.md and docs/contracts.md carry the exit-code table generated from the one in `error.rs`.
+    #[test]
+    fn the_documents_carry_the_current_exit_code_table() {
+        const START: &str = "<!-- exit-codes:start -->\n";
+        const END: &str = "<!-- exit-codes:end -->";
+        let bless = std::env::var_os("LLMGW_BLESS").is_some_and(|v| v == "1");
+        for doc in ["README.md", "docs/contracts.md"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(doc);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let start = text.find(START).unwrap_or_else(|| panic!("{doc} has no {START}")) + START.len();
+            let end = text[start..].find(END).unwrap_or_else(|| panic!("{doc} has no {END}")) + start;
+            if text[start..end] != exit_code_table() {
+                assert!(bless, "{doc}'s exit-code table is out of date: run `LLMGW_BLESS=1 cargo test --lib docs`");
+                std::fs::write(&path, format!("{}{}{}", &text[..start], exit_code_table(), &text[end..])).unwrap();
+            }
+        }
+    }
+
     #[test]
     fn committed_man_pages_are_current() {
         ensure_files("man", man_pages());
@@ -332,8 +358,13 @@ mod tests {
     fn man_page_documents_every_exit_code_and_variable() {
         let pages = man_pages();
         let (_, top) = pages.iter().find(|(n, _)| n == "llmgw.1").unwrap();
-        for (code, _) in EXIT_STATUS {
-            assert!(top.contains(&format!("\\fB{code}\\fR")), "exit code {code}");
+        for page in pages.iter().map(|(_, text)| text) {
+            for status in EXIT_STATUSES {
+                assert!(page.contains(&format!("\\fB{}\\fR", status.code)), "exit code {}", status.code);
+                for code in status.error_codes {
+                    assert!(page.contains(code), "error code {code}");
+                }
+            }
         }
         for var in ["LLMGW_CONFIG_DIR", "LLMGW_MODEL", "AWS_BEARER_TOKEN_BEDROCK", "NO_COLOR"] {
             assert!(top.contains(&var.replace('-', "\\-")), "{var}");
