@@ -81,6 +81,17 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs(n.checked_mul(secs)?))
 }
 
+/// The moment `age` before now, in milliseconds since the epoch (`conv delete --older-than 30d`).
+pub fn ago_ms(age: Duration) -> i64 {
+    now_ms().saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A point in time as users give it: a duration back from now (`24h`, `7d`) or an RFC 3339 time or date
+/// (`metrics --since`).
+pub fn parse_since(text: &str) -> Option<i64> {
+    parse_duration(text).map(ago_ms).or_else(|| parse_rfc3339(text))
+}
+
 // Howard Hinnant's days <-> civil date algorithms.
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
@@ -122,5 +133,9 @@ mod tests {
         assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
         assert_eq!(parse_duration("h"), None);
         assert_eq!(parse_duration("5y"), None);
+        assert_eq!(parse_since("2026-11-26"), parse_rfc3339("2026-11-26"));
+        let day_ago = parse_since("1d").unwrap();
+        assert!((now_ms() - 86_400_000 - day_ago).abs() < 5_000, "{day_ago}");
+        assert!(ago_ms(Duration::MAX) < 0, "an age past the epoch saturates instead of overflowing");
     }
 }

@@ -4,7 +4,7 @@
 use super::GlobalArgs;
 use super::output::Output;
 use crate::store::{ConversationSummary, NewConversation, StoredMessage};
-use crate::time::{now_ms, parse_duration};
+use crate::time::{ago_ms, parse_duration};
 use crate::{Error, Result};
 use clap::{Args, Subcommand};
 use comfy_table::{Table, presets};
@@ -177,8 +177,7 @@ pub fn run(cmd: ConvCommand, global: &GlobalArgs, out: &mut Output) -> Result<i3
         }
         ConvCommand::Delete { user, older_than, .. } => {
             let age = older_than.as_deref().and_then(parse_duration).unwrap_or_default();
-            let cutoff = now_ms() - i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
-            let ids = store.delete_older_than(&user.get(), cutoff)?;
+            let ids = store.delete_older_than(&user.get(), ago_ms(age))?;
             if out.json {
                 out.json_line(&serde_json::json!({ "deleted": ids }))?;
             } else {

@@ -3,8 +3,8 @@
 use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
-use crate::store::{EXACT_PERCENTILES_UP_TO, MetricsFilter, Stats};
-use crate::time::{now_ms, parse_duration, parse_rfc3339};
+use crate::store::{EXACT_PERCENTILES_UP_TO, MetricsFilter, SpoolIntake, Stats};
+use crate::time::parse_since;
 use crate::{Error, Result};
 use clap::Args;
 use comfy_table::{CellAlignment, Table, presets};
@@ -36,16 +36,11 @@ pub struct MetricsArgs {
 pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mut Output) -> Result<i32> {
     let since_ms = match &args.since {
         None => None,
-        Some(text) => Some(
-            parse_duration(text)
-                .map(|d| now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-                .or_else(|| parse_rfc3339(text))
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--since takes a duration (24h, 7d) or an RFC 3339 time (2026-01-31T12:00:00Z), got '{text}'"
-                    ))
-                })?,
-        ),
+        Some(text) => Some(parse_since(text).ok_or_else(|| {
+            Error::Usage(format!(
+                "--since takes a duration (24h, 7d) or an RFC 3339 time (2026-01-31T12:00:00Z), got '{text}'"
+            ))
+        })?),
     };
     // An alias counts the model it names; a name the catalogue no longer knows is matched as recorded.
     let models = match &args.model {
@@ -57,16 +52,15 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
     };
     let filter = MetricsFilter { since_ms, user_id: args.user.clone(), models, provider: args.provider.clone() };
     let store = super::open_store(global, out)?;
-    // Records the spool still holds are taken in first; if that fails they stay there, safe, for another time.
-    match store.ingest_spool() {
-        Ok(ingested) if ingested.skipped > 0 => out.warn(&format!(
+    let (metrics, intake) = store.current_metrics(&filter)?;
+    match intake {
+        SpoolIntake::TakenIn(ingested) if ingested.skipped > 0 => out.warn(&format!(
             "{} spoiled line(s) of the spool (torn by a full disk or a crash) were skipped",
             ingested.skipped
         )),
-        Ok(_) => {}
-        Err(err) => out.warn(&format!("these figures leave out the records still in the spool: {err}")),
+        SpoolIntake::TakenIn(_) => {}
+        SpoolIntake::Left(err) => out.warn(&format!("these figures leave out the records still in the spool: {err}")),
     }
-    let metrics = store.metrics(&filter)?;
     if out.json {
         out.json_line(&metrics)?;
     } else {

@@ -55,6 +55,15 @@ pub struct Metrics {
     pub by_model: Vec<ModelStats>,
 }
 
+/// What became of the records the spool held when [`Store::current_metrics`] was asked for.
+#[derive(Debug)]
+pub enum SpoolIntake {
+    /// Taken into the database (`skipped` counts lines torn by a full disk or a crash).
+    TakenIn(super::Ingested),
+    /// Left in the spool, and out of the figures: the database could not take them now.
+    Left(crate::Error),
+}
+
 impl Store {
     /// Totals and a per-model breakdown of the requests matching `filter`, read in one snapshot.
     ///
@@ -66,6 +75,16 @@ impl Store {
     /// width of at most 6.25%, and `exact` is false.
     pub fn metrics(&self, filter: &MetricsFilter) -> Result<Metrics> {
         self.metrics_exact_up_to(filter, EXACT_PERCENTILES_UP_TO)
+    }
+
+    /// [`Store::metrics`] of every record there is: the records still waiting in the spool are taken in first. If
+    /// that fails they stay in the spool, safe, and the figures leave them out; the caller says so.
+    pub fn current_metrics(&self, filter: &MetricsFilter) -> Result<(Metrics, SpoolIntake)> {
+        let intake = match self.ingest_spool() {
+            Ok(ingested) => SpoolIntake::TakenIn(ingested),
+            Err(err) => SpoolIntake::Left(err),
+        };
+        Ok((self.metrics(filter)?, intake))
     }
 
     fn metrics_exact_up_to(&self, filter: &MetricsFilter, exact_up_to: u64) -> Result<Metrics> {

@@ -24,7 +24,7 @@ mod schema;
 pub mod spool;
 
 pub use conversations::{Conversation, ConversationSummary, NewConversation, StoredMessage, Turn};
-pub use metrics::{EXACT_PERCENTILES_UP_TO, Metrics, MetricsFilter, ModelStats, Percentiles, Stats};
+pub use metrics::{EXACT_PERCENTILES_UP_TO, Metrics, MetricsFilter, ModelStats, Percentiles, SpoolIntake, Stats};
 pub use records::{RequestRecord, duration_bin};
 pub use schema::SCHEMA_VERSION;
 pub use spool::Ingested;
