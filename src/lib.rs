@@ -2,11 +2,12 @@
 //!
 //! The binary (`main.rs`) is a thin shell around this library: `cli` parses argv and renders results, everything
 //! else returns values. The design has three seams: a [`provider`] knows how to reach a service (auth, endpoint,
-//! transport, errors), a [`vendor`] adapter knows one model family's native body format, and the [`store`] keeps
-//! conversations and request records. The [`gateway`] runs one request from end to end through them; see
-//! docs/architecture.md for the path of one request.
+//! transport, errors), a [`codec`] knows one model family's wire format (a vendor, in the catalogue's words, is who
+//! makes a model), and the [`store`] keeps conversations and request records. The [`gateway`] runs one request
+//! from end to end through them; see docs/architecture.md for the path of one request.
 
 pub mod cli;
+pub mod codec;
 pub mod config;
 pub mod error;
 pub mod gateway;
@@ -14,6 +15,5 @@ pub mod provider;
 pub mod store;
 pub mod time;
 pub mod types;
-pub mod vendor;
 
 pub use error::{Error, Result};

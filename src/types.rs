@@ -1,6 +1,6 @@
 //! The neutral request, response and stream-event types shared by every provider and vendor.
 //!
-//! A vendor adapter translates these to and from one model family's native bodies; a provider moves those bodies.
+//! A codec translates these to and from one model family's native bodies; a provider moves those bodies.
 //! Their serde form is part of the `--json` contract (DESIGN.md section 4), so fields are only ever added.
 
 use serde::{Deserialize, Serialize};
@@ -64,7 +64,7 @@ pub struct Usage {
     pub estimated: bool,
 }
 
-/// What a vendor codec (or a provider speaking a neutral API) makes of a complete reply.
+/// What a codec (or a provider speaking a neutral API) makes of a complete reply.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Completion {
     pub content: String,

@@ -1,7 +1,7 @@
 //! AWS Bedrock through the official SDK (aws-config + aws-sdk-bedrockruntime).
 //!
 //! Families with a native adapter (Anthropic, Meta) go through InvokeModel / InvokeModelWithResponseStream with the
-//! vendor codec building and reading the bodies; every other family goes through Converse / ConverseStream. The
+//! family's codec building and reading the bodies; every other family goes through Converse / ConverseStream. The
 //! SDK's own default chain supplies credentials, profiles (SSO, credential_process, web identity), Bedrock API keys
 //! (`AWS_BEARER_TOKEN_BEDROCK`) and `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`; what we add is:
 //!
@@ -16,9 +16,9 @@
 //!   whole-request timeout for `chat` and a between-events timeout for `stream`.
 
 use super::{Limits, error_chain, next_or_idle, non_empty_env};
+use crate::codec::{self, Encoding, Step};
 use crate::config::{Model, ProviderSettings};
 use crate::types::{ChatRequest, Completion, EventSink, Role, StreamEnd, Usage};
-use crate::vendor::{self, Step};
 use crate::{Error, Result};
 use aws_config::BehaviorVersion;
 use aws_config::meta::region::RegionProviderChain;
@@ -130,7 +130,7 @@ impl Bedrock {
                         .model_id(model.invoke_id())
                         .content_type("application/json")
                         .accept("application/json")
-                        .body(Blob::new(codec.encode(req)?))
+                        .body(Blob::new(codec.encode(req, Encoding { model_id: model.invoke_id(), stream: false })?))
                         .send()
                         .await
                         .map_err(|e| self.map_error(e, model))?;
@@ -163,7 +163,7 @@ impl Bedrock {
                     .model_id(model.invoke_id())
                     .content_type("application/json")
                     .accept("application/json")
-                    .body(Blob::new(codec.encode(req)?))
+                    .body(Blob::new(codec.encode(req, Encoding { model_id: model.invoke_id(), stream: true })?))
                     .send();
                 let mut out = next_or_idle(send, sink, limits.timeout).await?.map_err(|e| self.map_error(e, model))?;
                 let mut decoder = codec.stream_decoder(req);
@@ -392,10 +392,10 @@ pub fn geography(region: &str) -> &'static str {
     }
 }
 
-fn native_codec(model: &Model) -> Option<&'static dyn vendor::Codec> {
+fn native_codec(model: &Model) -> Option<&'static dyn codec::Codec> {
     match model.api.as_deref() {
         Some("converse") => None,
-        _ => vendor::codec_for(&model.vendor),
+        _ => codec::codec_for(&model.vendor),
     }
 }
 

@@ -4,6 +4,7 @@
 //! and `--stop`, and reports usage as word counts. The project's tests of real providers never use it.
 
 use crate::Result;
+use crate::codec::{count_words, words_in_request};
 use crate::types::{ChatRequest, Completion, EventSink, Role, StreamEnd, Usage};
 
 pub struct Local;
@@ -65,14 +66,8 @@ fn words_with_space(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn count_words(text: &str) -> u64 {
-    text.split_whitespace().count() as u64
-}
-
 fn usage(req: &ChatRequest, reply: &str) -> Usage {
-    let input = req.system.as_deref().map_or(0, count_words)
-        + req.messages.iter().map(|m| count_words(&m.content)).sum::<u64>();
-    Usage { input_tokens: input, output_tokens: count_words(reply), estimated: false }
+    Usage { input_tokens: words_in_request(req), output_tokens: count_words(reply), estimated: false }
 }
 
 #[cfg(test)]

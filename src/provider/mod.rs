@@ -1,6 +1,6 @@
 //! Providers: how to reach a service — auth, endpoint, transport, retries, and the mapping of its failures onto
 //! llmgw's error kinds. A provider that speaks vendors' native formats (Bedrock InvokeModel) delegates bodies to a
-//! [`crate::vendor`] codec; one that speaks a neutral API (Bedrock Converse) translates the neutral types itself.
+//! [`crate::codec`] codec; one that speaks a neutral API (Bedrock Converse) translates the neutral types itself.
 //!
 //! A provider is chosen by the `type` of its settings; [`Client`] is the closed set of transports, so dispatch is a
 //! plain `match` and each transport keeps its own concrete, async API.

@@ -18,7 +18,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Codec, Step, StreamDecoder};
+use super::{Codec, Encoding, Step, StreamDecoder};
 use crate::types::{ChatRequest, Completion, Role, StreamEnd, Usage};
 use crate::{Error, Result};
 
@@ -30,7 +30,7 @@ pub const ANTHROPIC_VERSION: &str = "bedrock-2023-05-31";
 pub struct Anthropic;
 
 impl Codec for Anthropic {
-    fn encode(&self, req: &ChatRequest) -> Result<Vec<u8>> {
+    fn encode(&self, req: &ChatRequest, _to: Encoding) -> Result<Vec<u8>> {
         let max_tokens = req
             .params
             .max_tokens
@@ -327,6 +327,7 @@ impl AnthropicStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::INVOKE;
     use crate::types::{Message, Params};
     use serde_json::{Value, json};
 
@@ -339,7 +340,7 @@ mod tests {
     }
 
     fn encode(req: &ChatRequest) -> Value {
-        serde_json::from_slice(&Anthropic.encode(req).unwrap()).unwrap()
+        serde_json::from_slice(&Anthropic.encode(req, INVOKE).unwrap()).unwrap()
     }
 
     /// Feeds events in order; returns the text, the step of the last feed, and the end.
@@ -378,7 +379,7 @@ mod tests {
 
     #[test]
     fn encodes_single_turn_exactly() {
-        let body = Anthropic.encode(&request(None, vec![Message::user("Hello")], params(256))).unwrap();
+        let body = Anthropic.encode(&request(None, vec![Message::user("Hello")], params(256)), INVOKE).unwrap();
         assert_eq!(
             String::from_utf8(body).unwrap(),
             r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":256,"messages":[{"role":"user","content":"Hello"}]}"#
@@ -398,7 +399,7 @@ mod tests {
             },
         );
         assert_eq!(
-            String::from_utf8(Anthropic.encode(&req).unwrap()).unwrap(),
+            String::from_utf8(Anthropic.encode(&req, INVOKE).unwrap()).unwrap(),
             concat!(
                 r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":100,"messages":["#,
                 r#"{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"},"#,
@@ -466,14 +467,14 @@ mod tests {
     #[test]
     fn encode_without_a_user_message_is_a_usage_error() {
         for messages in [vec![], vec![Message::assistant("hi")], vec![Message::user(" ")]] {
-            let err = Anthropic.encode(&request(None, messages, params(10))).unwrap_err();
+            let err = Anthropic.encode(&request(None, messages, params(10)), INVOKE).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{err}");
         }
     }
 
     #[test]
     fn encode_without_max_tokens_is_an_internal_error() {
-        let err = Anthropic.encode(&request(None, vec![Message::user("x")], Params::default())).unwrap_err();
+        let err = Anthropic.encode(&request(None, vec![Message::user("x")], Params::default()), INVOKE).unwrap_err();
         assert_eq!(err.code(), "internal");
     }
 
