@@ -10,8 +10,8 @@
 //! path, computed from the position of the entry in the file.
 
 use super::{
-    Billing, Model, Pricing, ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts,
-    VendorSettings, builtin,
+    AzureSettings, BedrockApi, BedrockSettings, Billing, Model, OpenAiSettings, Placement, Pricing, ProviderKind,
+    ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport, VendorSettings, builtin,
 };
 use crate::Result;
 use crate::error::Error;
@@ -345,9 +345,11 @@ pub(super) fn load(source: &Source) -> Result<Registry> {
             )
         };
         let settings = source.find(&format!("providers/{name}/settings"))?.ok_or_else(|| missing("settings"))?;
-        providers.push(provider_settings(source, &settings, name)?);
+        let settings = provider_settings(source, &settings, name)?;
+        let kind = settings.kind();
+        providers.push(settings);
         let models = source.find(&format!("providers/{name}/models"))?.ok_or_else(|| missing("models"))?;
-        load_models(source, models, name, &vendors, &modalities, &mut catalogue)?;
+        load_models(source, models, (name, kind), &vendors, &modalities, &mut catalogue)?;
     }
     check_aliases(source, &catalogue)?;
 
@@ -370,20 +372,48 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
     if let Some(name) = s.name.as_deref().filter(|n| *n != folder) {
         return Err(source.error(file, "name", format!("name '{name}' differs from the folder name '{folder}'")));
     }
+    use ProviderKind::{Azure, Bedrock, Local, OpenAi};
+    // A field of another type's would do nothing: say so rather than ignore a setting the user meant.
+    let fields: [(&str, bool, &[ProviderKind]); 10] = [
+        ("region", s.region.is_some(), &[Bedrock]),
+        ("endpointUrl", s.endpoint_url.is_some(), &[Bedrock]),
+        ("baseUrl", s.base_url.is_some(), &[OpenAi]),
+        ("baseUrlEnv", s.base_url_env.is_some(), &[OpenAi]),
+        ("apiKeyEnv", s.api_key_env.is_some(), &[OpenAi, Azure]),
+        ("headers", !s.headers.is_empty(), &[OpenAi, Azure]),
+        ("endpoint", s.endpoint.is_some(), &[Azure]),
+        ("endpointEnv", s.endpoint_env.is_some(), &[Azure]),
+        ("apiVersion", s.api_version.is_some(), &[Azure]),
+        ("apiVersionEnv", s.api_version_env.is_some(), &[Azure]),
+    ];
+    if let Some((field, _, kinds)) = fields.iter().find(|(_, set, kinds)| *set && !kinds.contains(&s.kind)) {
+        let types: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let message =
+            format!("`{field}` is a setting of type {}; this provider is type {}", types.join(" or "), s.kind.as_str());
+        return Err(source.error(file, *field, message));
+    }
+    let transport = match s.kind {
+        Bedrock => Transport::Bedrock(BedrockSettings { region: s.region, endpoint_url: s.endpoint_url }),
+        OpenAi => Transport::OpenAi(OpenAiSettings {
+            base_url: s.base_url,
+            base_url_env: s.base_url_env,
+            api_key_env: s.api_key_env,
+            headers: s.headers,
+        }),
+        Azure => Transport::Azure(AzureSettings {
+            endpoint: s.endpoint,
+            endpoint_env: s.endpoint_env,
+            api_key_env: s.api_key_env,
+            api_version: s.api_version,
+            api_version_env: s.api_version_env,
+            headers: s.headers,
+        }),
+        Local => Transport::Local,
+    };
     Ok(ProviderSettings {
         name: folder.to_string(),
-        kind: s.kind,
         display_name: s.display_name,
-        region: s.region,
-        endpoint_url: s.endpoint_url,
-        base_url: s.base_url,
-        base_url_env: s.base_url_env,
-        api_key_env: s.api_key_env,
-        headers: s.headers,
-        endpoint: s.endpoint,
-        endpoint_env: s.endpoint_env,
-        api_version: s.api_version,
-        api_version_env: s.api_version_env,
+        transport,
         timeouts: s.timeouts,
         retries: s.retries,
     })
@@ -445,7 +475,7 @@ fn load_system(source: &Source) -> Result<SystemDefaults> {
 fn load_models(
     source: &Source,
     file: File,
-    provider: &str,
+    provider: (&str, ProviderKind),
     vendors: &[VendorSettings],
     modalities: &[String],
     catalogue: &mut Catalogue,
@@ -462,7 +492,7 @@ fn load_models(
             let at = format!("vendors[{gi}].models[{mi}]");
             let model = build_model(source, &file, &at, entry, provider, vendor, modalities)?;
             if let Some(j) =
-                catalogue.models.iter().position(|m| m.provider == provider && m.model_id == model.model_id)
+                catalogue.models.iter().position(|m| m.provider == provider.0 && m.model_id == model.model_id)
             {
                 let message = format!("duplicate modelId '{}' (also at {})", model.model_id, catalogue.origins[j].at);
                 return Err(source.error(&file, format!("{at}.modelId"), message));
@@ -481,7 +511,7 @@ fn build_model(
     file: &File,
     at: &str,
     entry: ModelEntry,
-    provider: &str,
+    (provider, kind): (&str, ProviderKind),
     vendor: &VendorSettings,
     modalities: &[String],
 ) -> Result<Model> {
@@ -502,8 +532,31 @@ fn build_model(
         let message = format!("unknown modality '{modality}': there is no modalities/{modality}.json (or .yaml/.yml)");
         return Err(error("modality", message));
     }
-    if let Some(api) = entry.api.as_deref().filter(|a| !matches!(*a, "invoke" | "converse")) {
-        return Err(error("api", format!("unknown api '{api}', expected invoke or converse")));
+    if !vendor.modalities.is_empty() && !vendor.modalities.contains(&modality) {
+        let message = format!(
+            "model '{id}' has modality '{modality}', which vendor '{}' does not list (its capabilities.modalities: {})",
+            vendor.name,
+            vendor.modalities.join(", ")
+        );
+        return Err(error("modality", message));
+    }
+    let api = match entry.api.as_deref() {
+        None => None,
+        Some("invoke") => Some(BedrockApi::Invoke),
+        Some("converse") => Some(BedrockApi::Converse),
+        Some(api) => return Err(error("api", format!("unknown api '{api}', expected invoke or converse"))),
+    };
+    // Fields only one provider type reads would do nothing elsewhere: say so.
+    for (field, set, only) in [
+        ("arn", entry.arn.is_some(), ProviderKind::Bedrock),
+        ("api", api.is_some(), ProviderKind::Bedrock),
+        ("deployment", entry.deployment.is_some(), ProviderKind::Azure),
+    ] {
+        if set && kind != only {
+            let message =
+                format!("`{field}` is read only for {} providers; {provider} is type {}", only.as_str(), kind.as_str());
+            return Err(error(field, message));
+        }
     }
     if let Some(k) = entry.aliases.iter().position(|a| a.trim().is_empty()) {
         return Err(error(&format!("aliases[{k}]"), "an alias must not be empty".to_string()));
@@ -527,13 +580,15 @@ fn build_model(
         status_reason: gateway.reason,
         billing,
         provisioned,
-        arn: entry.arn,
         streaming: entry.capabilities.streaming.unwrap_or(vendor.streaming),
         pricing: entry.pricing,
         context_window: entry.context_window,
         max_output_tokens: entry.max_output_tokens,
-        api: entry.api,
-        deployment: entry.deployment,
+        placement: match kind {
+            ProviderKind::Bedrock => Placement::Bedrock { arn: entry.arn, api },
+            ProviderKind::Azure => Placement::Azure { deployment: entry.deployment },
+            _ => Placement::None,
+        },
     })
 }
 

@@ -17,6 +17,7 @@
 
 mod builtin;
 mod load;
+pub mod profile;
 mod suggest;
 
 use crate::error::{Error, Suggestion};
@@ -161,22 +162,55 @@ pub struct Model {
     pub status_reason: Option<String>,
     pub billing: Billing,
     pub provisioned: bool,
-    /// The provisioned-throughput or inference-profile ARN to invoke instead of the model id.
-    pub arn: Option<String>,
     pub streaming: bool,
     pub pricing: Option<Pricing>,
     pub context_window: Option<u64>,
     pub max_output_tokens: Option<u32>,
-    /// `invoke` (the vendor's native body) or `converse`; `None` lets the provider decide by vendor.
-    pub api: Option<String>,
-    /// Azure deployment name; the provider defaults it to the model id.
-    pub deployment: Option<String>,
+    /// What only the model's provider type reads (Bedrock's ARN and API, Azure's deployment).
+    pub placement: Placement,
+}
+
+/// The fields of a model that only one provider type reads; a model of any other type has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Placement {
+    Bedrock {
+        /// The provisioned-throughput or inference-profile ARN to invoke instead of the model id.
+        arn: Option<String>,
+        /// InvokeModel with the family's codec, or Converse; `None` lets the provider decide by vendor.
+        api: Option<BedrockApi>,
+    },
+    Azure {
+        /// The deployment name; the model id when not given.
+        deployment: Option<String>,
+    },
+    #[default]
+    None,
+}
+
+/// Which Bedrock Runtime API a model goes through (`api` in its entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BedrockApi {
+    /// InvokeModel with the vendor's native body.
+    Invoke,
+    /// Converse, the vendor-neutral API.
+    Converse,
 }
 
 impl Model {
-    /// The identifier to send to the provider: the ARN when one is configured, else the model id.
+    /// The identifier to send to the provider: a Bedrock model's ARN when one is configured, else the model id.
     pub fn invoke_id(&self) -> &str {
-        self.arn.as_deref().unwrap_or(&self.model_id)
+        match &self.placement {
+            Placement::Bedrock { arn: Some(arn), .. } => arn,
+            _ => &self.model_id,
+        }
+    }
+
+    /// The Azure deployment to call: the model's `deployment`, else its id.
+    pub fn deployment(&self) -> &str {
+        match &self.placement {
+            Placement::Azure { deployment: Some(deployment) } => deployment,
+            _ => &self.model_id,
+        }
     }
 
     pub fn is_ready(&self) -> bool {
@@ -221,29 +255,69 @@ pub struct Retries {
     pub initial_backoff_ms: Option<u64>,
 }
 
-/// `providers/<name>/settings.json`. Which fields matter depends on `kind`; secrets are never here, only the names
-/// of the environment variables that hold them.
+/// `providers/<name>/settings.json`: what every provider has, and its [`Transport`]. Secrets are never here, only
+/// the names of the environment variables that hold them.
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {
     /// The folder name, which is also the name users type (`-p NAME`, `NAME/model`).
     pub name: String,
-    pub kind: ProviderKind,
     pub display_name: Option<String>,
-    // bedrock
-    pub region: Option<String>,
-    pub endpoint_url: Option<String>,
-    // openai
-    pub base_url: Option<String>,
-    pub base_url_env: Option<String>,
-    pub api_key_env: Option<String>,
-    pub headers: BTreeMap<String, String>,
-    // azure
-    pub endpoint: Option<String>,
-    pub endpoint_env: Option<String>,
-    pub api_version: Option<String>,
-    pub api_version_env: Option<String>,
+    pub transport: Transport,
     pub timeouts: Timeouts,
     pub retries: Retries,
+}
+
+impl ProviderSettings {
+    pub fn kind(&self) -> ProviderKind {
+        match self.transport {
+            Transport::Bedrock(_) => ProviderKind::Bedrock,
+            Transport::OpenAi(_) => ProviderKind::OpenAi,
+            Transport::Azure(_) => ProviderKind::Azure,
+            Transport::Local => ProviderKind::Local,
+        }
+    }
+}
+
+/// How a provider is reached, one variant per `type`, each with only the fields that type reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Bedrock(BedrockSettings),
+    /// OpenAI and any OpenAI-compatible server.
+    OpenAi(OpenAiSettings),
+    Azure(AzureSettings),
+    /// The offline echo: nothing to configure.
+    Local,
+}
+
+/// `type: bedrock`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BedrockSettings {
+    /// The region when neither the environment nor the profile names one.
+    pub region: Option<String>,
+    /// Another Bedrock Runtime endpoint (the AWS endpoint variables win).
+    pub endpoint_url: Option<String>,
+}
+
+/// `type: openai`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenAiSettings {
+    pub base_url: Option<String>,
+    /// A variable that, when set, wins over `base_url`.
+    pub base_url_env: Option<String>,
+    /// The variable holding the key; without it no key is sent (local servers).
+    pub api_key_env: Option<String>,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// `type: azure`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AzureSettings {
+    pub endpoint: Option<String>,
+    pub endpoint_env: Option<String>,
+    pub api_key_env: Option<String>,
+    pub api_version: Option<String>,
+    pub api_version_env: Option<String>,
+    pub headers: BTreeMap<String, String>,
 }
 
 /// `vendors/<name>.json`: a model family.
@@ -398,7 +472,7 @@ impl Registry {
             .iter()
             .filter(|m| m.is_ready() && fits(m))
             .filter(|m| !(m.provider == model.provider && m.model_id == model.model_id))
-            .filter(|m| self.provider(&m.provider).is_some_and(|p| p.kind != ProviderKind::Local))
+            .filter(|m| self.provider(&m.provider).is_some_and(|p| p.kind() != ProviderKind::Local))
             .map(|m| {
                 let tier = match (m.provider == model.provider, m.vendor == model.vendor) {
                     (true, true) => 0,

@@ -62,14 +62,11 @@ fn similarity(query: &str, name: &str, is_id: bool) -> f64 {
     score
 }
 
-/// Cross-region inference profile prefixes of Bedrock ids.
-const REGION_PREFIXES: [&str; 8] = ["us.", "eu.", "apac.", "global.", "jp.", "au.", "ca.", "us-gov."];
-
 /// `us.anthropic.claude-3-haiku-20240307-v1:0` -> `claude-3-haiku`: the part people remember. Ids without such
 /// decoration (`gpt-4.1-mini`) are left alone.
 fn core_id(id: &str) -> &str {
     let mut core = id.split(':').next().unwrap_or(id);
-    if let Some(rest) = REGION_PREFIXES.iter().find_map(|p| core.strip_prefix(p)) {
+    if let Some((_, rest)) = super::profile::split(core) {
         core = rest;
     }
     if let Some((vendor, rest)) = core.split_once('.')

@@ -94,21 +94,26 @@ fn builtin_catalogue_loads() {
     let providers: Vec<&str> = reg.providers().iter().map(|p| p.name.as_str()).collect();
     assert_eq!(providers, ["bedrock", "openai", "azure", "local"]);
     let bedrock = reg.provider("bedrock").unwrap();
-    assert_eq!(bedrock.kind, ProviderKind::Bedrock);
-    assert_eq!(bedrock.region.as_deref(), Some("us-east-1"));
+    assert_eq!(
+        bedrock.transport,
+        Transport::Bedrock(BedrockSettings { region: Some("us-east-1".into()), endpoint_url: None })
+    );
     assert_eq!(bedrock.retries, Retries { max_attempts: Some(3), initial_backoff_ms: Some(200) });
     assert_eq!(bedrock.timeouts, Timeouts { connect_ms: Some(3000), request_ms: Some(120000) });
-    assert_eq!(reg.provider("local").unwrap().kind, ProviderKind::Local);
-    let openai = reg.provider("openai").unwrap();
-    assert_eq!(openai.kind, ProviderKind::OpenAi);
+    assert_eq!(reg.provider("local").unwrap().kind(), ProviderKind::Local);
+    let Transport::OpenAi(openai) = &reg.provider("openai").unwrap().transport else { panic!("openai is type openai") };
     assert_eq!(openai.base_url_env.as_deref(), Some("OPENAI_BASE_URL"));
     assert_eq!(openai.api_key_env.as_deref(), Some("OPENAI_API_KEY"));
-    let azure = reg.provider("azure").unwrap();
-    assert_eq!(azure.kind, ProviderKind::Azure);
+    let Transport::Azure(azure) = &reg.provider("azure").unwrap().transport else { panic!("azure is type azure") };
     assert_eq!(azure.endpoint_env.as_deref(), Some("AZURE_OPENAI_ENDPOINT"));
     assert_eq!(azure.api_key_env.as_deref(), Some("AZURE_OPENAI_API_KEY"));
     assert_eq!(azure.api_version_env.as_deref(), Some("OPENAI_API_VERSION"));
-    assert!(reg.models().iter().filter(|m| m.provider == "azure").all(|m| m.deployment.is_some()));
+    assert!(
+        reg.models()
+            .iter()
+            .filter(|m| m.provider == "azure")
+            .all(|m| matches!(m.placement, Placement::Azure { deployment: Some(_) }))
+    );
     assert_eq!(reg.resolve("gpt", None).unwrap().provider, "openai");
     assert_eq!(reg.system().default_model, "claude");
     assert_eq!(reg.system().max_tokens, 1024);
@@ -129,8 +134,9 @@ fn builtin_catalogue_has_not_ready_and_provisioned_models() {
     assert!(not_ready.iter().all(|m| m.status_reason.is_some()), "every NOT READY model says why");
     let provisioned = reg.models().iter().find(|m| m.provisioned).expect("a provisioned model");
     assert_eq!(provisioned.billing, Billing::Provisioned);
-    assert!(provisioned.arn.as_deref().unwrap().contains("REPLACE-WITH-YOUR-PROVISIONED-MODEL-ID"));
-    assert_eq!(provisioned.invoke_id(), provisioned.arn.as_deref().unwrap());
+    let Placement::Bedrock { arn: Some(arn), .. } = &provisioned.placement else { panic!("a provisioned ARN") };
+    assert!(arn.contains("REPLACE-WITH-YOUR-PROVISIONED-MODEL-ID"));
+    assert_eq!(provisioned.invoke_id(), arn);
 }
 
 #[test]
@@ -317,7 +323,8 @@ fn yaml_files_are_accepted() {
     assert_eq!(m.billing, Billing::OnDemand);
     assert_eq!(m.pricing, Some(Pricing { input_per_million: 1.5, output_per_million: 2.0 }));
     assert!(!m.streaming, "the vendor's streaming is the default");
-    assert_eq!(reg.provider("p").unwrap().region.as_deref(), Some("eu-west-1"));
+    let Transport::Bedrock(bedrock) = &reg.provider("p").unwrap().transport else { panic!("type bedrock") };
+    assert_eq!(bedrock.region.as_deref(), Some("eu-west-1"));
     assert_eq!(reg.provider("p").unwrap().retries.max_attempts, Some(5));
     assert_eq!(reg.vendor("v").unwrap().display_name.as_deref(), Some("Vee"));
     assert_eq!((reg.system().default_model.as_str(), reg.system().max_tokens), ("why", 77));
@@ -566,15 +573,52 @@ fn error_unknown_api_and_modality() {
     let models = models_json(&[("v", &[model("m1", "READY", r#""api": "telepathy""#)])]);
     let (_, location, _) = Fixture::new().set("providers/p/models.json", &models).error();
     assert_eq!(location, "vendors[0].models[0].api");
-    // Modalities are checked only when modalities/ exists.
+    // Modalities are checked against modalities/ only when it exists (and against a vendor's list when it has one).
     let models = models_json(&[("v", &[model("m1", "READY", r#""modality": "text-to-smell""#)])]);
-    assert!(Fixture::new().set("providers/p/models.json", &models).load().is_ok());
+    let unlisted = r#"{"name": "v", "capabilities": {"streaming": true}}"#;
+    assert!(Fixture::new().set("providers/p/models.json", &models).set("vendors/v.json", unlisted).load().is_ok());
     let (file, location, message) = Fixture::new()
         .set("providers/p/models.json", &models)
+        .set("vendors/v.json", unlisted)
         .set("modalities/text-to-text.json", r#"{"name": "text-to-text"}"#)
         .error();
     assert_eq!((file.as_str(), location.as_str()), ("providers/p/models.json", "vendors[0].models[0].modality"));
     assert!(message.contains("text-to-smell"), "{message}");
+}
+
+#[test]
+fn error_modality_the_vendor_does_not_list() {
+    let models = models_json(&[("v", &[model("m1", "READY", r#""modality": "text-to-image""#)])]);
+    let (file, location, message) = Fixture::new().set("providers/p/models.json", &models).error();
+    assert_eq!((file.as_str(), location.as_str()), ("providers/p/models.json", "vendors[0].models[0].modality"));
+    assert!(message.contains("'text-to-image'") && message.contains("vendor 'v'"), "{message}");
+}
+
+/// A field that only another provider type reads would silently do nothing: every such field is an error naming it.
+#[test]
+fn error_settings_of_another_provider_type() {
+    for (settings, field) in [
+        (r#"{"type": "openai", "region": "eu-west-1"}"#, "region"),
+        (r#"{"type": "bedrock", "baseUrl": "http://x"}"#, "baseUrl"),
+        (r#"{"type": "bedrock", "apiKeyEnv": "KEY"}"#, "apiKeyEnv"),
+        (r#"{"type": "local", "headers": {"x": "y"}}"#, "headers"),
+        (r#"{"type": "openai", "apiVersion": "2025-01-01"}"#, "apiVersion"),
+        (r#"{"type": "azure", "endpointUrl": "http://x"}"#, "endpointUrl"),
+    ] {
+        let (file, location, message) = Fixture::new().set("providers/p/settings.json", settings).error();
+        assert_eq!((file.as_str(), location.as_str()), ("providers/p/settings.json", field), "{settings}");
+        assert!(message.contains("this provider is type"), "{message}");
+    }
+    let openai = r#"{"type": "openai", "baseUrl": "http://127.0.0.1:9/v1"}"#;
+    for (extra, field) in
+        [(r#""deployment": "d""#, "deployment"), (r#""arn": "arn:x""#, "arn"), (r#""api": "converse""#, "api")]
+    {
+        let models = models_json(&[("v", &[model("m1", "READY", extra)])]);
+        let (_, location, message) =
+            Fixture::new().set("providers/p/settings.json", openai).set("providers/p/models.json", &models).error();
+        assert_eq!(location, format!("vendors[0].models[0].{field}"));
+        assert!(message.contains("is type openai"), "{message}");
+    }
 }
 
 #[test]

@@ -24,7 +24,7 @@ mod request;
 pub use attempt::{cost, new_request_id};
 pub use request::{Delivery, Outcome, Request};
 
-use crate::config::{Model, Registry};
+use crate::config::{Model, Registry, profile};
 use crate::error::Suggestion;
 use crate::provider::{Client, Limits};
 use crate::store::recorder::{Lifetime, Recorder};
@@ -256,7 +256,7 @@ impl Gateway {
             .models()
             .iter()
             .filter(|m| m.provider == model.provider && m.is_ready())
-            .filter(|m| m.model_id.split_once('.').is_some_and(|(geo, rest)| rest == model.model_id && !geo.is_empty()))
+            .filter(|m| profile::split(&m.model_id).is_some_and(|(_, routed)| routed == model.model_id))
             .map(|m| Suggestion {
                 model: m.model_id.clone(),
                 provider: m.provider.clone(),

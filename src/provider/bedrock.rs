@@ -17,7 +17,7 @@
 
 use super::{Limits, error_chain, next_or_idle, non_empty_env};
 use crate::codec::{self, Encoding, Step};
-use crate::config::{Model, ProviderSettings};
+use crate::config::{BedrockApi, BedrockSettings, Model, Placement, ProviderSettings};
 use crate::types::{ChatRequest, Completion, EventSink, Role, StreamEnd, Usage};
 use crate::{Error, Result};
 use aws_config::BehaviorVersion;
@@ -43,8 +43,8 @@ pub struct Bedrock {
 }
 
 impl Bedrock {
-    pub async fn connect(settings: &ProviderSettings) -> Result<Bedrock> {
-        let fallback = settings.region.clone().unwrap_or_else(|| "us-east-1".into());
+    pub async fn connect(settings: &ProviderSettings, bedrock: &BedrockSettings) -> Result<Bedrock> {
+        let fallback = bedrock.region.clone().unwrap_or_else(|| "us-east-1".into());
         let region = RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
             .or_else(aws_config::profile::ProfileFileRegionProvider::builder().build())
             .or_else(aws_config::Region::new(fallback))
@@ -65,9 +65,9 @@ impl Bedrock {
 
         // The standard variables win over the catalogue's endpointUrl, as they do for every AWS tool.
         let env_endpoint = ENDPOINT_VARS.iter().find_map(|name| non_empty_env(name));
-        let endpoint = env_endpoint.or_else(|| settings.endpoint_url.clone());
+        let endpoint = env_endpoint.or_else(|| bedrock.endpoint_url.clone());
         if let Some(url) =
-            settings.endpoint_url.as_ref().filter(|_| ENDPOINT_VARS.iter().all(|v| non_empty_env(v).is_none()))
+            bedrock.endpoint_url.as_ref().filter(|_| ENDPOINT_VARS.iter().all(|v| non_empty_env(v).is_none()))
         {
             loader = loader.endpoint_url(url);
         }
@@ -318,7 +318,7 @@ fn classify(code: &str, status: Option<u16>, message: String, model: &Model, reg
             Error::RateLimited(format!("Bedrock throttled the request after retries: {message}"))
         }
         "ValidationException" if is_on_demand_refusal(&message) => {
-            let profile = format!("{}.{}", geography(region), model.model_id);
+            let profile = crate::config::profile::profile_for(region, &model.model_id);
             Error::ModelNotReady {
                 model: model.model_id.clone(),
                 reason: format!(
@@ -381,20 +381,9 @@ fn is_unknown_model_id(message: &str) -> bool {
     message.to_ascii_lowercase().contains("model identifier is invalid")
 }
 
-/// The inference-profile prefix for a region: us-east-1 -> "us", eu-west-3 -> "eu", ap-south-1 -> "apac".
-pub fn geography(region: &str) -> &'static str {
-    match region.split('-').next().unwrap_or("") {
-        "eu" => "eu",
-        "ap" => "apac",
-        "ca" => "ca",
-        "us" if region.starts_with("us-gov") => "us-gov",
-        _ => "us",
-    }
-}
-
 fn native_codec(model: &Model) -> Option<&'static dyn codec::Codec> {
-    match model.api.as_deref() {
-        Some("converse") => None,
+    match model.placement {
+        Placement::Bedrock { api: Some(BedrockApi::Converse), .. } => None,
         _ => codec::codec_for(&model.vendor),
     }
 }
@@ -493,15 +482,6 @@ mod converse {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn inference_profile_geography_follows_the_region() {
-        assert_eq!(geography("us-east-1"), "us");
-        assert_eq!(geography("us-west-2"), "us");
-        assert_eq!(geography("eu-central-1"), "eu");
-        assert_eq!(geography("ap-northeast-1"), "apac");
-        assert_eq!(geography("us-gov-west-1"), "us-gov");
-    }
 
     #[test]
     fn recognises_the_on_demand_refusal() {

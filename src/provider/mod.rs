@@ -10,7 +10,7 @@ pub mod local;
 pub mod openai;
 
 use crate::Result;
-use crate::config::{Model, ProviderKind, ProviderSettings};
+use crate::config::{Model, ProviderSettings, Transport};
 use crate::types::{ChatRequest, Completion, EventSink, StreamEnd};
 use std::time::Duration;
 
@@ -34,10 +34,10 @@ impl Client {
     /// region and credentials (failing fast when there are none); for OpenAI and Azure it reads the endpoint and key
     /// from the environment (failing when a named key variable is unset) and builds the HTTP client, without sending.
     pub async fn connect(settings: &ProviderSettings) -> Result<Client> {
-        match settings.kind {
-            ProviderKind::Bedrock => Ok(Client::Bedrock(bedrock::Bedrock::connect(settings).await?)),
-            ProviderKind::Local => Ok(Client::Local(local::Local)),
-            ProviderKind::OpenAi | ProviderKind::Azure => Ok(Client::OpenAi(openai::OpenAi::connect(settings)?)),
+        match &settings.transport {
+            Transport::Bedrock(bedrock) => Ok(Client::Bedrock(bedrock::Bedrock::connect(settings, bedrock).await?)),
+            Transport::Local => Ok(Client::Local(local::Local)),
+            Transport::OpenAi(_) | Transport::Azure(_) => Ok(Client::OpenAi(openai::OpenAi::connect(settings)?)),
         }
     }
 

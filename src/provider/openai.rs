@@ -25,7 +25,7 @@
 use super::{Limits, error_chain, next_or_idle, non_empty_env};
 use crate::codec::openai::{ChatCompletions, error_message};
 use crate::codec::{Codec, Encoding, Step};
-use crate::config::{Model, ProviderKind, ProviderSettings};
+use crate::config::{Model, ProviderSettings, Transport};
 use crate::types::{ChatRequest, Completion, EventSink, StreamEnd};
 use crate::{Error, Result};
 use eventsource_stream::Eventsource;
@@ -62,8 +62,13 @@ impl OpenAi {
     /// Read the endpoint and key from settings and environment and build the HTTP client. No network traffic.
     pub fn connect(settings: &ProviderSettings) -> Result<OpenAi> {
         let file = format!("providers/{}/settings.json", settings.name);
+        let (configured, key_env) = match &settings.transport {
+            Transport::OpenAi(o) => (&o.headers, o.api_key_env.as_deref()),
+            Transport::Azure(a) => (&a.headers, a.api_key_env.as_deref()),
+            _ => return Err(Error::Internal(format!("provider {} is not of type openai or azure", settings.name))),
+        };
         let mut headers = HeaderMap::new();
-        for (name, value) in &settings.headers {
+        for (name, value) in configured {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|e| Error::config(&file, format!("headers.{name}"), e.to_string()))?;
             let value = HeaderValue::from_str(value)
@@ -72,7 +77,7 @@ impl OpenAi {
         }
 
         // A key named but missing fails here, before anything is sent.
-        let key = match settings.api_key_env.as_deref() {
+        let key = match key_env {
             Some(var) => Some(non_empty_env(var).ok_or_else(|| Error::Auth {
                 message: format!("{var} is not set: the {} provider needs an API key", settings.name),
                 hint: Some(format!("export {var}=... (the key is read only from the environment)")),
@@ -80,15 +85,15 @@ impl OpenAi {
             None => None,
         };
 
-        let shape = match settings.kind {
-            ProviderKind::Azure => {
-                let endpoint = settings
+        let shape = match &settings.transport {
+            Transport::Azure(azure) => {
+                let endpoint = azure
                     .endpoint_env
                     .as_deref()
                     .and_then(non_empty_env)
-                    .or_else(|| settings.endpoint.clone())
+                    .or_else(|| azure.endpoint.clone())
                     .ok_or_else(|| {
-                        let var = settings.endpoint_env.as_deref().unwrap_or("AZURE_OPENAI_ENDPOINT");
+                        let var = azure.endpoint_env.as_deref().unwrap_or("AZURE_OPENAI_ENDPOINT");
                         Error::config(
                             &file,
                             "endpoint",
@@ -97,20 +102,20 @@ impl OpenAi {
                             ),
                         )
                     })?;
-                let api_version = settings
+                let api_version = azure
                     .api_version_env
                     .as_deref()
                     .and_then(non_empty_env)
-                    .or_else(|| settings.api_version.clone())
+                    .or_else(|| azure.api_version.clone())
                     .unwrap_or_else(|| DEFAULT_API_VERSION.into());
                 Shape::Azure { endpoint: endpoint.trim_end_matches('/').to_string(), api_version }
             }
-            _ => {
-                let base = settings
+            Transport::OpenAi(openai) => {
+                let base = openai
                     .base_url_env
                     .as_deref()
                     .and_then(non_empty_env)
-                    .or_else(|| settings.base_url.clone())
+                    .or_else(|| openai.base_url.clone())
                     .unwrap_or_else(|| DEFAULT_BASE_URL.into());
                 if key.is_some() {
                     for (var, header) in
@@ -123,6 +128,7 @@ impl OpenAi {
                 }
                 Shape::OpenAi { base: base.trim_end_matches('/').to_string() }
             }
+            _ => unreachable!("checked above"),
         };
 
         if let Some(key) = key {
@@ -133,7 +139,7 @@ impl OpenAi {
             let mut value = HeaderValue::from_str(&value).map_err(|_| Error::Auth {
                 message: format!(
                     "{} holds characters that cannot be sent in an HTTP header",
-                    settings.api_key_env.as_deref().unwrap_or_default()
+                    key_env.unwrap_or_default()
                 ),
                 hint: None,
             })?;
@@ -150,7 +156,7 @@ impl OpenAi {
             http,
             shape,
             name: settings.name.clone(),
-            key_env: settings.api_key_env.clone(),
+            key_env: key_env.map(str::to_string),
             headers,
             max_attempts: settings.retries.max_attempts.unwrap_or(3).max(1),
             initial_backoff: Duration::from_millis(settings.retries.initial_backoff_ms.unwrap_or(200)),
@@ -175,7 +181,7 @@ impl OpenAi {
         match &self.shape {
             Shape::OpenAi { base } => format!("{base}/chat/completions"),
             Shape::Azure { endpoint, api_version } => {
-                let deployment = model.deployment.as_deref().unwrap_or(&model.model_id);
+                let deployment = model.deployment();
                 format!(
                     "{endpoint}/openai/deployments/{}/chat/completions?api-version={}",
                     encode_component(deployment),
