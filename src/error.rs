@@ -12,6 +12,17 @@ use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Where a provider's failure came from, besides its message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Failure {
+    /// The provider's catalogue name.
+    pub provider: Option<String>,
+    /// The HTTP status of its answer, when there was one.
+    pub status: Option<u16>,
+    /// How long it asked to wait (`retry-after`).
+    pub retry_after: Option<std::time::Duration>,
+}
+
 /// An alternative model offered when the requested one is unknown or not ready.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
@@ -49,12 +60,12 @@ pub enum Error {
     Auth { message: String, hint: Option<String> },
 
     /// Throttled, rate limited or over quota, after retries.
-    #[error("{0}")]
-    RateLimited(String),
+    #[error("{message}")]
+    RateLimited { message: String, failure: Failure },
 
     /// Provider or network failure, timeout, broken stream.
-    #[error("{0}")]
-    Provider(String),
+    #[error("{message}")]
+    Provider { message: String, failure: Failure },
 
     /// A configuration file is broken. `location` is the field path or line/column inside `file`.
     #[error("{}: {location}: {message}", file.display())]
@@ -92,8 +103,8 @@ impl Error {
             Error::ModelNotReady { .. } => "model_not_ready",
             Error::NotFound(_) => "not_found",
             Error::Auth { .. } => "auth",
-            Error::RateLimited(_) => "rate_limited",
-            Error::Provider(_) => "provider",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Provider { .. } => "provider",
             Error::Config { .. } => "config",
             Error::Store { .. } => "store",
             Error::Interrupted => "interrupted",
@@ -132,6 +143,56 @@ impl Error {
 
     pub fn config(file: impl Into<PathBuf>, location: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Config { file: file.into(), location: location.into(), message: message.into() }
+    }
+
+    /// A provider or network failure; [`Error::with_status`] and [`Error::at`] add what is known of it.
+    pub fn provider(message: impl Into<String>) -> Self {
+        Error::Provider { message: message.into(), failure: Failure::default() }
+    }
+
+    /// Throttled after retries; [`Error::with_retry_after`] adds how long the provider asked to wait.
+    pub fn rate_limited(message: impl Into<String>) -> Self {
+        Error::RateLimited { message: message.into(), failure: Failure::default() }
+    }
+
+    /// What is known of a provider's failure (provider, HTTP status, retry-after), for a caller deciding whether to
+    /// retry or fall back; `None` for errors that are not a provider's.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Error::Provider { failure, .. } | Error::RateLimited { failure, .. } => Some(failure),
+            _ => None,
+        }
+    }
+
+    fn failure_mut(&mut self) -> Option<&mut Failure> {
+        match self {
+            Error::Provider { failure, .. } | Error::RateLimited { failure, .. } => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status the provider answered with.
+    pub fn with_status(mut self, status: u16) -> Self {
+        if let Some(failure) = self.failure_mut() {
+            failure.status = Some(status);
+        }
+        self
+    }
+
+    /// How long the provider asked to wait before trying again.
+    pub fn with_retry_after(mut self, wait: Option<std::time::Duration>) -> Self {
+        if let Some(failure) = self.failure_mut() {
+            failure.retry_after = wait.or(failure.retry_after);
+        }
+        self
+    }
+
+    /// The provider (catalogue name) the failure came from, unless already known.
+    pub fn at(mut self, provider: &str) -> Self {
+        if let Some(failure) = self.failure_mut() {
+            failure.provider.get_or_insert_with(|| provider.to_string());
+        }
+        self
     }
 }
 
@@ -232,8 +293,8 @@ mod tests {
             Error::ModelNotReady { model: String::new(), reason: String::new(), suggestions: vec![] },
             Error::NotFound(String::new()),
             Error::Auth { message: String::new(), hint: None },
-            Error::RateLimited(String::new()),
-            Error::Provider(String::new()),
+            Error::rate_limited(String::new()),
+            Error::provider(String::new()),
             Error::config("f", "l", "m"),
             Error::Store { path: "d".into(), message: String::new() },
             Error::Interrupted,

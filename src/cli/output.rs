@@ -165,6 +165,13 @@ struct ErrorBody<'a> {
     suggestions: &'a [Suggestion],
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'a str>,
+    /// A provider's failure: which provider, its HTTP status, how long it asked to wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_s: Option<f64>,
 }
 
 impl<'a> From<&'a Error> for ErrorBody<'a> {
@@ -175,6 +182,9 @@ impl<'a> From<&'a Error> for ErrorBody<'a> {
             exit_code: err.exit_code(),
             suggestions: err.suggestions(),
             hint: err.hint(),
+            provider: err.failure().and_then(|f| f.provider.as_deref()),
+            status: err.failure().and_then(|f| f.status),
+            retry_after_s: err.failure().and_then(|f| f.retry_after).map(|d| d.as_secs_f64()),
         }
     }
 }

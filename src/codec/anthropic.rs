@@ -49,11 +49,11 @@ impl Codec for Anthropic {
 
     fn decode(&self, _req: &ChatRequest, body: &[u8]) -> Result<Completion> {
         let body: ResponseBody<'_> = serde_json::from_slice(body)
-            .map_err(|e| Error::Provider(format!("malformed Anthropic response body: {e}")))?;
+            .map_err(|e| Error::provider(format!("malformed Anthropic response body: {e}")))?;
         if body.kind.as_deref() == Some("error") {
             return Err(error_event(body.error.as_ref()));
         }
-        let blocks = body.content.ok_or_else(|| Error::Provider("Anthropic response body has no `content`".into()))?;
+        let blocks = body.content.ok_or_else(|| Error::provider("Anthropic response body has no `content`"))?;
         let mut content = String::new();
         for block in blocks.iter().filter(|b| b.kind == "text") {
             content.push_str(block.text.as_deref().unwrap_or_default());
@@ -129,12 +129,12 @@ fn join_owned(into: &mut String, next: &str) {
 /// `Error::Provider` for an Anthropic `error` object (a whole body or a stream event).
 fn error_event(error: Option<&ErrorBody<'_>>) -> Error {
     match error {
-        Some(e) => Error::Provider(format!(
+        Some(e) => Error::provider(format!(
             "Anthropic error ({}): {}",
             e.kind.as_deref().unwrap_or("unknown"),
             e.message.as_deref().unwrap_or("no message")
         )),
-        None => Error::Provider("Anthropic error without details".into()),
+        None => Error::provider("Anthropic error without details"),
     }
 }
 
@@ -257,7 +257,7 @@ struct AnthropicStream {
 impl StreamDecoder for AnthropicStream {
     fn feed(&mut self, chunk: &[u8], emit: &mut dyn FnMut(&str) -> Result<()>) -> Result<Step> {
         let event: Event<'_> = serde_json::from_slice(chunk)
-            .map_err(|e| Error::Provider(format!("malformed Anthropic stream event: {e}")))?;
+            .map_err(|e| Error::provider(format!("malformed Anthropic stream event: {e}")))?;
         match &*event.kind {
             "content_block_delta" => {
                 if let Some(Delta { kind: Some(kind), text: Some(text), .. }) = &event.delta
@@ -298,7 +298,7 @@ impl StreamDecoder for AnthropicStream {
         // `message_stop` is the only end Bedrock sends on purpose; anything else is a cut stream, even after
         // `message_delta` has told the stop reason (the invocation metrics ride on `message_stop`).
         if !self.stopped {
-            return Err(Error::Provider("the Anthropic stream ended before the reply was complete".into()));
+            return Err(Error::provider("the Anthropic stream ended before the reply was complete"));
         }
         Ok(StreamEnd {
             stop_reason: self.stop_reason.clone(),

@@ -23,7 +23,7 @@ impl Codec for ChatCompletions {
 
     fn decode(&self, req: &ChatRequest, body: &[u8]) -> Result<Completion> {
         let value: Value = serde_json::from_slice(body)
-            .map_err(|e| Error::Provider(format!("the reply is not JSON ({e}): {}", snippet(body))))?;
+            .map_err(|e| Error::provider(format!("the reply is not JSON ({e}): {}", snippet(body))))?;
         completion(&value, req)
     }
 
@@ -126,7 +126,7 @@ fn usage(value: &Value) -> Option<Usage> {
 /// A whole reply, already parsed. Among several choices, the first (index 0) is the reply.
 pub fn completion(value: &Value, req: &ChatRequest) -> Result<Completion> {
     let choice = value.pointer("/choices/0").ok_or_else(|| {
-        Error::Provider(format!("the reply has no choices: {}", snippet(value.to_string().as_bytes())))
+        Error::provider(format!("the reply has no choices: {}", snippet(value.to_string().as_bytes())))
     })?;
     let content = choice.pointer("/message/content").and_then(Value::as_str).unwrap_or_default().to_string();
     let stop_reason = choice.get("finish_reason").and_then(Value::as_str).map(stop_reason);
@@ -189,12 +189,12 @@ impl StreamDecoder for ChatStream {
             return Ok(Step::Continue);
         }
         let value: Value = serde_json::from_slice(data).map_err(|e| {
-            Error::Provider(format!("the stream has an event that is not JSON ({e}): {}", snippet(data)))
+            Error::provider(format!("the stream has an event that is not JSON ({e}): {}", snippet(data)))
         })?;
         if let Some(error) = value.get("error") {
             let (message, _) = error_message(value.to_string().as_bytes());
             let message = if message.is_empty() { error.to_string() } else { message };
-            return Err(Error::Provider(format!("the server failed during the stream: {message}")));
+            return Err(Error::provider(format!("the server failed during the stream: {message}")));
         }
         if let Some(usage) = usage(&value) {
             self.usage = Some(usage);

@@ -234,9 +234,9 @@ impl Gateway {
         Limits { timeout: timeout.unwrap_or(Duration::from_millis(configured)) }
     }
 
-    /// Add the catalogue's alternatives to a provider's "model not ready" answer.
+    /// Name the provider a failure came from, and add the catalogue's alternatives to a "model not ready" answer.
     fn explain(&self, err: Error, model: &Model) -> Error {
-        match err {
+        match err.at(&model.provider) {
             Error::ModelNotReady { model: id, reason, suggestions } if suggestions.is_empty() => {
                 let mut suggestions = self.inference_profiles(model);
                 for s in self.registry.alternatives(model) {

@@ -207,7 +207,7 @@ impl Bedrock {
                     }
                 }
                 if end.stop_reason.is_none() {
-                    return Err(Error::Provider("the stream ended before the model finished its reply".into()));
+                    return Err(Error::provider("the stream ended before the model finished its reply"));
                 }
                 Ok(end)
             }
@@ -222,7 +222,7 @@ impl Bedrock {
         R: RawReply + std::fmt::Debug,
     {
         if let SdkError::DispatchFailure(_) = &err {
-            return Error::Provider(format!(
+            return Error::provider(format!(
                 "the connection to Bedrock ({}) broke before the reply was complete: {}",
                 self.describe(),
                 error_chain(&err)
@@ -242,13 +242,13 @@ impl Bedrock {
             _ => (None, None),
         };
         match &err {
-            SdkError::TimeoutError(_) => return Error::Provider("the request to Bedrock timed out".into()),
+            SdkError::TimeoutError(_) => return Error::provider("the request to Bedrock timed out"),
             SdkError::DispatchFailure(failure) => {
                 let what = if failure.is_timeout() { "timed out connecting to" } else { "could not reach" };
-                return Error::Provider(format!("{what} Bedrock ({}): {}", self.describe(), error_chain(&err)));
+                return Error::provider(format!("{what} Bedrock ({}): {}", self.describe(), error_chain(&err)));
             }
             SdkError::ResponseError(_) => {
-                return Error::Provider(format!(
+                return Error::provider(format!(
                     "Bedrock sent a response that could not be read: {}",
                     error_chain(&err)
                 ));
@@ -303,8 +303,16 @@ impl RawReply for aws_smithy_types::event_stream::RawMessage {
     }
 }
 
-/// Decide the error kind from the service's error code, then its HTTP status.
+/// Decide the error kind from the service's error code, then its HTTP status (kept with a provider failure).
 fn classify(code: &str, status: Option<u16>, message: String, model: &Model, region: &str) -> Error {
+    let err = kind_of(code, status, message, model, region);
+    match status {
+        Some(status) => err.with_status(status),
+        None => err,
+    }
+}
+
+fn kind_of(code: &str, status: Option<u16>, message: String, model: &Model, region: &str) -> Error {
     match code {
         "AccessDeniedException"
         | "UnrecognizedClientException"
@@ -315,7 +323,7 @@ fn classify(code: &str, status: Option<u16>, message: String, model: &Model, reg
             Error::Auth { message: format!("Bedrock refused the request: {message}"), hint: Some(access_hint(code)) }
         }
         "ThrottlingException" | "ServiceQuotaExceededException" | "TooManyRequestsException" => {
-            Error::RateLimited(format!("Bedrock throttled the request after retries: {message}"))
+            Error::rate_limited(format!("Bedrock throttled the request after retries: {message}"))
         }
         "ValidationException" if is_on_demand_refusal(&message) => {
             let profile = crate::config::profile::profile_for(region, &model.model_id);
@@ -343,17 +351,17 @@ fn classify(code: &str, status: Option<u16>, message: String, model: &Model, reg
         | "InternalServerException"
         | "ServiceUnavailableException"
         | "ModelErrorException"
-        | "ModelStreamErrorException" => Error::Provider(format!("Bedrock failed ({code}): {message}")),
+        | "ModelStreamErrorException" => Error::provider(format!("Bedrock failed ({code}): {message}")),
         _ => match status.unwrap_or(0) {
             401 | 403 => Error::Auth {
                 message: format!("Bedrock refused the request: {message}"),
                 hint: Some(access_hint(code)),
             },
-            429 => Error::RateLimited(format!("Bedrock throttled the request after retries: {message}")),
+            429 => Error::rate_limited(format!("Bedrock throttled the request after retries: {message}")),
             400 | 413 | 422 => Error::Usage(format!("Bedrock rejected the request: {message}")),
             404 => Error::ModelNotReady { model: model.model_id.clone(), reason: message, suggestions: Vec::new() },
-            _ if code.is_empty() => Error::Provider(format!("Bedrock failed: {message}")),
-            _ => Error::Provider(format!("Bedrock failed ({code}): {message}")),
+            _ if code.is_empty() => Error::provider(format!("Bedrock failed: {message}")),
+            _ => Error::provider(format!("Bedrock failed ({code}): {message}")),
         },
     }
 }
@@ -393,7 +401,7 @@ fn sink_delta(sink: &mut dyn EventSink, text: &str) -> Result<()> {
 }
 
 fn timed_out(limits: Limits) -> Error {
-    Error::Provider(format!("the request timed out after {} s", limits.timeout.as_secs_f32()))
+    Error::provider(format!("the request timed out after {} s", limits.timeout.as_secs_f32()))
 }
 
 /// Bedrock Converse: the vendor-neutral API for families without a native adapter.
@@ -446,7 +454,7 @@ mod converse {
 
     pub fn completion(out: &ConverseOutput) -> Result<Completion> {
         let Some(bt::ConverseOutput::Message(message)) = out.output() else {
-            return Err(Error::Provider("Bedrock's Converse response has no message".into()));
+            return Err(Error::provider("Bedrock's Converse response has no message"));
         };
         let mut content = String::new();
         for block in message.content() {

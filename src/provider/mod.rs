@@ -87,7 +87,7 @@ pub(crate) async fn next_or_idle<F: std::future::Future>(
         std::task::Poll::Pending => {
             sink.idle()?;
             tokio::time::timeout(timeout, fut).await.map_err(|_| {
-                crate::Error::Provider(format!("no data from the provider for {} s: timed out", timeout.as_secs_f32()))
+                crate::Error::provider(format!("no data from the provider for {} s: timed out", timeout.as_secs_f32()))
             })
         }
     }

@@ -199,7 +199,7 @@ impl OpenAi {
             CODEC.decode(req, &bytes).map_err(|e| self.named(e))
         };
         tokio::time::timeout(limits.timeout, work).await.map_err(|_| {
-            Error::Provider(format!("the request to {} timed out after {} s", self.name, limits.timeout.as_secs_f32()))
+            Error::provider(format!("the request to {} timed out after {} s", self.name, limits.timeout.as_secs_f32()))
         })?
     }
 
@@ -251,10 +251,10 @@ impl OpenAi {
                 }
                 Some(Err(eventsource_stream::EventStreamError::Transport(e))) => return Err(self.broken(&e)),
                 Some(Err(e)) => {
-                    return Err(Error::Provider(format!("{} sent a stream that could not be read: {e}", self.name)));
+                    return Err(Error::provider(format!("{} sent a stream that could not be read: {e}", self.name)));
                 }
                 None => {
-                    return Err(Error::Provider(format!(
+                    return Err(Error::provider(format!(
                         "the stream from {} ended before `data: [DONE]`: the reply is incomplete",
                         self.name
                     )));
@@ -277,11 +277,11 @@ impl OpenAi {
                     let text = response.bytes().await.unwrap_or_default();
                     let (message, code) = error_message(&text);
                     let retryable = matches!(status, 408 | 429 | 500..=599) && code != "insufficient_quota";
-                    (self.classify(status, &code, message, model), retryable.then_some(wait))
+                    (self.classify(status, &code, message, model, wait), retryable.then_some(wait))
                 }
                 Err(e) => {
                     let what = if e.is_timeout() { "timed out reaching" } else { "could not reach" };
-                    let error = Error::Provider(format!(
+                    let error = Error::provider(format!(
                         "{what} {} ({}): {}",
                         self.name,
                         url_for_humans(&url),
@@ -302,14 +302,14 @@ impl OpenAi {
     }
 
     /// Map an HTTP error status onto llmgw's error kinds (DESIGN.md section 5).
-    fn classify(&self, status: u16, code: &str, message: String, model: &Model) -> Error {
+    fn classify(&self, status: u16, code: &str, message: String, model: &Model, wait: Option<Duration>) -> Error {
         let name = &self.name;
         if matches!(code, "model_not_found" | "DeploymentNotFound") || (status == 404 && names_a_model(&message)) {
             return Error::ModelNotReady { model: model.model_id.clone(), reason: message, suggestions: Vec::new() };
         }
         match status {
             // A 404 that is not about the model is a wrong URL (a base URL without `/v1`, a typo in the endpoint).
-            404 => Error::Provider(format!(
+            404 => Error::provider(format!(
                 "{name} answered 404 at {}: {message} (check the provider's base URL or endpoint)",
                 url_for_humans(&self.url(model))
             )),
@@ -321,23 +321,26 @@ impl OpenAi {
                         .into(),
                 }),
             },
-            429 => Error::RateLimited(format!("{name} rate limited the request: {message}")),
+            429 => Error::rate_limited(format!("{name} rate limited the request: {message}")).with_retry_after(wait),
             400 | 413 | 422 => Error::Usage(format!("{name} rejected the request: {message}")),
-            _ => Error::Provider(format!("{name} failed ({status}): {message}")),
+            _ => Error::provider(format!("{name} failed ({status}): {message}")),
         }
+        .with_status(status)
     }
 
     /// A codec's error about what this provider sent, with the provider's name in front.
     fn named(&self, err: Error) -> Error {
         match err {
-            Error::Provider(message) => Error::Provider(format!("{}: {message}", self.name)),
+            Error::Provider { message, failure } => {
+                Error::Provider { message: format!("{}: {message}", self.name), failure }
+            }
             other => other,
         }
     }
 
     /// The connection failed after the response began.
     fn broken(&self, e: &reqwest::Error) -> Error {
-        Error::Provider(format!(
+        Error::provider(format!(
             "the connection to {} broke before the reply was complete: {}",
             self.name,
             error_chain(e)

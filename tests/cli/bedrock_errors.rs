@@ -144,6 +144,7 @@ fn throttling_is_retried_max_attempts_times_then_exits_6() {
     let error = json_error(&server, &["chat", "-m", "claude", "hi"], 6);
     assert_eq!(error["code"], "rate_limited");
     assert!(error["message"].as_str().unwrap().contains("Too many requests"), "{error}");
+    assert_eq!((&error["provider"], &error["status"]), (&serde_json::json!("bedrock"), &serde_json::json!(429)));
 
     let requests = server.requests();
     assert_eq!(requests.len(), MAX_ATTEMPTS, "bounded by retries.maxAttempts");

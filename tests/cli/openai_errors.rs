@@ -94,6 +94,11 @@ fn rate_limits_are_retried_max_attempts_times_honouring_retry_after_then_exit_6(
     assert!(error["message"].as_str().unwrap().contains("Rate limit reached"), "{error}");
     assert_eq!(server.requests().len(), 3, "bounded by retries.maxAttempts");
     assert!(started.elapsed() >= Duration::from_millis(600), "waited as retry-after asked");
+    // The error carries what a caller deciding on a fallback or a later retry needs, not only text.
+    assert_eq!(
+        (&error["provider"], &error["status"], &error["retry_after_s"]),
+        (&json!("openai"), &json!(429), &json!(0.3))
+    );
 }
 
 #[test]
@@ -127,6 +132,8 @@ fn server_errors_exit_7_after_retries_with_a_plain_text_body() {
     let error = chat_error(&openai_sandbox(&server), &["-m", "gpt", "hi"], 7);
     assert_eq!(error["code"], "provider");
     assert!(error["message"].as_str().unwrap().contains("upstream connect error"), "{error}");
+    assert_eq!((&error["provider"], &error["status"]), (&json!("openai"), &json!(502)), "{error}");
+    assert_eq!(error.get("retry_after_s"), None, "{error}");
     assert_eq!(server.requests().len(), 3);
 }
 

@@ -64,9 +64,9 @@ impl Meta {
     /// Decodes a whole body and cuts the text at the end of the assistant's turn or the first of `stop`.
     pub fn decode_with_stops(&self, body: &[u8], stop: &[String]) -> Result<Completion> {
         let body: Chunk<'_> = serde_json::from_slice(body)
-            .map_err(|e| Error::Provider(format!("malformed Meta Llama response body: {e}")))?;
+            .map_err(|e| Error::provider(format!("malformed Meta Llama response body: {e}")))?;
         let generation =
-            body.generation.ok_or_else(|| Error::Provider("Meta Llama response body has no `generation`".into()))?;
+            body.generation.ok_or_else(|| Error::provider("Meta Llama response body has no `generation`"))?;
         let mut content = String::with_capacity(generation.len());
         let mut filter = TurnFilter::new(stop);
         let mut collect = |text: &str| {
@@ -533,7 +533,7 @@ impl MetaStream {
 impl StreamDecoder for MetaStream {
     fn feed(&mut self, chunk: &[u8], emit: &mut dyn FnMut(&str) -> Result<()>) -> Result<Step> {
         let chunk: Chunk<'_> = serde_json::from_slice(chunk)
-            .map_err(|e| Error::Provider(format!("malformed Meta Llama stream chunk: {e}")))?;
+            .map_err(|e| Error::provider(format!("malformed Meta Llama stream chunk: {e}")))?;
         if self.input_tokens.is_none() {
             self.input_tokens = chunk.prompt_token_count;
         }
@@ -565,7 +565,7 @@ impl StreamDecoder for MetaStream {
         self.filter.finish(emit)?;
         let stop_reason = stop_reason(self.filter.cut, self.bedrock_stop.as_deref());
         if stop_reason.is_none() {
-            return Err(Error::Provider("the Meta Llama stream ended before the reply was complete".into()));
+            return Err(Error::provider("the Meta Llama stream ended before the reply was complete"));
         }
         Ok(StreamEnd {
             stop_reason,
