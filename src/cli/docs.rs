@@ -44,7 +44,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
 ];
 
 const FILES: &[(&str, &str)] = &[
-    ("~/.config/llmgw/providers.json", "a user catalogue, used whole instead of the built-in one when present"),
+    (
+        "~/.config/llmgw/providers.json",
+        "a user catalogue, used whole instead of the built-in one, or laid over it with \"base\": \"builtin\"",
+    ),
     ("~/.config/llmgw/providers/<p>/{settings,models}.json", "provider settings and models (JSON or YAML)"),
     ("~/.config/llmgw/vendors/<v>.json", "vendor capabilities"),
     ("~/.config/llmgw/system/*.json", "defaults: defaultModel, maxTokens, requestTimeoutMs"),

@@ -150,8 +150,8 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
 
 fn load_registry(global: &GlobalArgs, out: &mut output::Output) -> Result<(Registry, ConfigRoot)> {
     let root = ConfigRoot::choose(global.config.as_deref());
-    out.verbose(format_args!("config: {}", root.describe()));
     let registry = Registry::load(&root)?;
+    out.verbose(format_args!("config: {}", registry.roots()));
     Ok((registry, root))
 }
 

@@ -1,185 +1,30 @@
 //! Reading one configuration root into a [`Registry`], with errors that point at the file and field to fix.
 //!
-//! A root is a [`Source`]: the built-in files (a static list, so no directory walk at startup) or a directory.
-//! Everything past "give me the text of this relative path" is shared, so a user's directory and the built-in
-//! catalogue are parsed and validated by the same code. Each file may be JSON or YAML (`.json`, `.yaml`, `.yml`).
+//! A root is a [`Source`] of one or two layers (see `source.rs`): the built-in files (a static list, so no directory
+//! walk at startup), a directory, or a directory laid over the built-in files. Each file may be JSON or YAML
+//! (`.json`, `.yaml`, `.yml`).
 //!
 //! The serde types here mirror the files; [`super`] holds the types the rest of llmgw uses. Parsing goes through
 //! `serde_path_to_error` so a wrong type or a missing field is reported as `vendors[0].models[2].llmgateway.status`
 //! rather than only a line number. Semantic checks (unknown vendor, duplicate alias, ...) report the same style of
 //! path, computed from the position of the entry in the file.
 
+use super::source::{File, Layer, Source};
 use super::{
-    AzureSettings, BedrockApi, BedrockSettings, Billing, Model, OpenAiSettings, Placement, Pricing, ProviderKind,
-    ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport, VendorSettings, builtin,
+    AzureSettings, BedrockApi, BedrockSettings, Billing, ConfigRoot, Model, OpenAiSettings, Placement, Pricing,
+    ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport, VendorSettings,
 };
 use crate::Result;
 use crate::error::Error;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-
-/// Where the files of a configuration root come from.
-pub(super) enum Source<'a> {
-    Builtin,
-    Dir(&'a Path),
-}
-
-/// The extensions a configuration file may have, in the order they are tried.
-const EXTENSIONS: [&str; 3] = ["json", "yaml", "yml"];
-
-/// One configuration file: its path relative to the root, and its text.
-struct File {
-    rel: String,
-    text: Cow<'static, str>,
-}
-
-impl File {
-    /// The file name without directory and extension: `vendors/meta.json` -> `meta`.
-    fn stem(&self) -> &str {
-        let name = self.rel.rsplit('/').next().unwrap_or(&self.rel);
-        name.rsplit_once('.').map_or(name, |(stem, _)| stem)
-    }
-}
-
-impl Source<'_> {
-    /// The path shown in errors: the real path for a directory, `<built-in>/...` for the built-in copy.
-    fn display_path(&self, rel: &str) -> PathBuf {
-        match self {
-            Source::Builtin => Path::new("<built-in>").join(rel),
-            Source::Dir(dir) => dir.join(rel),
-        }
-    }
-
-    fn read(&self, rel: &str) -> Result<Option<Cow<'static, str>>> {
-        match self {
-            Source::Builtin => {
-                Ok(builtin::FILES.iter().find(|(path, _)| *path == rel).map(|(_, text)| Cow::Borrowed(*text)))
-            }
-            Source::Dir(dir) => match std::fs::read_to_string(dir.join(rel)) {
-                Ok(text) => Ok(Some(Cow::Owned(text))),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(err) => Err(Error::config(self.display_path(rel), "cannot read", err.to_string())),
-            },
-        }
-    }
-
-    /// `stem.json`, `stem.yaml` or `stem.yml`: the first that exists.
-    fn find(&self, stem: &str) -> Result<Option<File>> {
-        for ext in EXTENSIONS {
-            let rel = format!("{stem}.{ext}");
-            if let Some(text) = self.read(&rel)? {
-                return Ok(Some(File { rel, text }));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The configuration files directly inside `dir`, sorted by name. A missing directory has none.
-    fn list(&self, dir: &str) -> Result<Vec<File>> {
-        let mut names: Vec<String> = match self {
-            Source::Builtin => builtin::FILES
-                .iter()
-                .filter_map(|(path, _)| path.strip_prefix(dir)?.strip_prefix('/'))
-                .filter(|name| !name.contains('/'))
-                .map(str::to_string)
-                .collect(),
-            Source::Dir(root) => match std::fs::read_dir(root.join(dir)) {
-                Ok(entries) => entries
-                    .filter_map(|entry| entry.ok())
-                    .filter(|entry| entry.file_type().is_ok_and(|t| !t.is_dir()))
-                    .filter_map(|entry| entry.file_name().into_string().ok())
-                    .collect(),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-                Err(err) => return Err(Error::config(self.display_path(dir), "cannot read", err.to_string())),
-            },
-        };
-        names.retain(|name| {
-            !name.starts_with('.') && name.rsplit_once('.').is_some_and(|(_, ext)| EXTENSIONS.contains(&ext))
-        });
-        names.sort();
-        let mut files = Vec::with_capacity(names.len());
-        for name in names {
-            let rel = format!("{dir}/{name}");
-            // A file that vanished between listing and reading is simply not there.
-            if let Some(text) = self.read(&rel)? {
-                files.push(File { rel, text });
-            }
-        }
-        Ok(files)
-    }
-
-    /// Deserialize `file` by its extension, reporting the field path and line of any error.
-    fn parse<T: DeserializeOwned>(&self, file: &File) -> Result<T> {
-        let path = self.display_path(&file.rel);
-        if file.rel.ends_with(".json") {
-            let mut de = serde_json::Deserializer::from_str(&file.text);
-            let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-                let inner = err.inner();
-                parse_error(path.clone(), Some(err.path()), Some((inner.line(), inner.column())), inner.to_string())
-            })?;
-            de.end().map_err(|err| parse_error(path, None, Some((err.line(), err.column())), err.to_string()))?;
-            Ok(value)
-        } else {
-            let de = serde_yaml::Deserializer::from_str(&file.text);
-            serde_path_to_error::deserialize(de).map_err(|err| {
-                let inner = err.inner();
-                let line_col = inner.location().map(|l| (l.line(), l.column()));
-                parse_error(path, Some(err.path()), line_col, inner.to_string())
-            })
-        }
-    }
-
-    /// An error about a field of `file` found after parsing (no line number is known then).
-    fn error(&self, file: &File, field: impl Into<String>, message: impl Into<String>) -> Error {
-        Error::config(self.display_path(&file.rel), field, message)
-    }
-}
-
-/// A parser's error as [`Error::Config`]: location `field.path (line L, column C)`, the message without the
-/// position the parser appended to it.
-fn parse_error(
-    file: PathBuf,
-    path: Option<&serde_path_to_error::Path>,
-    line_col: Option<(usize, usize)>,
-    message: String,
-) -> Error {
-    let field = path.map(|p| p.to_string()).filter(|p| p != ".");
-    let mut message = strip_position(&message);
-    // serde_yaml starts some messages with its own (shorter) path: `vendors[0].models[0]: invalid type ...`.
-    if let Some((head, rest)) = message.split_once(": ")
-        && field.as_deref().is_some_and(|f| f.starts_with(head))
-    {
-        message = rest;
-    }
-    let at = line_col.filter(|(line, _)| *line > 0).map(|(line, column)| format!("line {line}, column {column}"));
-    let location = match (field, at) {
-        (Some(field), Some(at)) => format!("{field} ({at})"),
-        (Some(field), None) => field,
-        (None, Some(at)) => at,
-        (None, None) => "(whole file)".to_string(),
-    };
-    Error::config(file, location, message)
-}
-
-/// `invalid type: ... at line 3 column 7` -> `invalid type: ...` (serde_json and serde_yaml both append this).
-fn strip_position(message: &str) -> &str {
-    if let Some(i) = message.rfind(" at line ") {
-        let tail = &message[i + " at line ".len()..];
-        let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if tail.split_once(" column ").is_some_and(|(line, column)| numeric(line) && numeric(column)) {
-            return &message[..i];
-        }
-    }
-    message
-}
 
 // ---- The files' shapes (DESIGN.md section 2). Unknown fields are ignored so the format can grow. ----
 
 #[derive(Deserialize)]
 struct ProvidersFile {
+    /// `builtin`: lay this root over the built-in catalogue.
+    base: Option<String>,
     providers: Vec<ProviderEntry>,
 }
 
@@ -310,50 +155,89 @@ struct Catalogue {
     files: Vec<File>,
 }
 
-pub(super) fn load(source: &Source) -> Result<Registry> {
-    let providers_file = source.find("providers")?.ok_or_else(|| {
+pub(super) fn load(root: &ConfigRoot) -> Result<Registry> {
+    let top = match root {
+        ConfigRoot::Builtin => Layer::Builtin,
+        ConfigRoot::Dir(dir) => Layer::Dir(dir),
+    };
+    let alone = Source::new(vec![top]);
+    let file = alone.find_each("providers")?.pop().ok_or_else(|| {
         Error::config(
-            source.display_path("providers.json"),
+            alone.display_path("providers.json"),
             "not found",
             "a configuration directory needs providers.json (or providers.yaml / providers.yml)",
         )
     })?;
-    let list: ProvidersFile = source.parse(&providers_file)?;
-    for (i, entry) in list.providers.iter().enumerate() {
-        let field = format!("providers[{i}].name");
-        if let Some(problem) = name_problem(&entry.name) {
-            return Err(source.error(&providers_file, field, format!("provider name '{}' {problem}", entry.name)));
+    let list: ProvidersFile = alone.parse(&file)?;
+    check_entries(&alone, &file, &list.providers)?;
+    let (source, lists) = match (list.base.as_deref(), top) {
+        (None, _) => (alone, vec![(file, list.providers)]),
+        (Some("builtin"), Layer::Dir(_)) => {
+            let source = Source::new(vec![Layer::Builtin, top]);
+            let below = source.find_each("providers")?.into_iter().next().expect("the built-in providers.json");
+            let builtin: ProvidersFile = source.parse(&below)?;
+            (source, vec![(below, builtin.providers), (file, list.providers)])
         }
-        if list.providers[..i].iter().any(|p| p.name == entry.name) {
-            return Err(source.error(&providers_file, field, format!("provider '{}' is listed twice", entry.name)));
+        (Some(other), _) => {
+            let message = format!("unknown base '{other}': the only base is \"builtin\" (the built-in catalogue)");
+            return Err(alone.error(&file, "base", message));
         }
-    }
+    };
 
-    let vendors = load_vendors(source)?;
-    let modalities = load_modalities(source)?;
-    let system = load_system(source)?;
+    let vendors = load_vendors(&source)?;
+    let modalities = load_modalities(&source)?;
+    let system = load_system(&source)?;
 
     let mut providers = Vec::new();
     let mut catalogue = Catalogue::default();
-    for (i, entry) in list.providers.iter().enumerate().filter(|(_, e)| e.enabled) {
+    for (file, i, entry) in merge_entries(&lists).into_iter().filter(|(_, _, e)| e.enabled) {
         let name = entry.name.as_str();
         let missing = |what: &str| {
             source.error(
-                &providers_file,
+                file,
                 format!("providers[{i}].name"),
                 format!("provider '{name}' is enabled but providers/{name}/{what}.json is missing (also looked for .yaml and .yml)"),
             )
         };
-        let settings = source.find(&format!("providers/{name}/settings"))?.ok_or_else(|| missing("settings"))?;
-        let settings = provider_settings(source, &settings, name)?;
+        let settings = source.find_provider_file(name, "settings")?.ok_or_else(|| missing("settings"))?;
+        let settings = provider_settings(&source, &settings, name)?;
         let kind = settings.kind();
         providers.push(settings);
-        let models = source.find(&format!("providers/{name}/models"))?.ok_or_else(|| missing("models"))?;
-        load_models(source, models, (name, kind), &vendors, &modalities, &mut catalogue)?;
+        let models = source.find_provider_file(name, "models")?.ok_or_else(|| missing("models"))?;
+        load_models(&source, models, (name, kind), &vendors, &modalities, &mut catalogue)?;
     }
-    check_aliases(source, &catalogue)?;
+    check_aliases(&source, &catalogue)?;
 
-    Ok(Registry { models: catalogue.models, providers, vendors, modalities, system })
+    Ok(Registry { models: catalogue.models, providers, vendors, modalities, system, roots: source.describe() })
+}
+
+/// The entries of one `providers.json` are plain folder names, each listed once.
+fn check_entries(source: &Source, file: &File, entries: &[ProviderEntry]) -> Result<()> {
+    for (i, entry) in entries.iter().enumerate() {
+        let field = format!("providers[{i}].name");
+        if let Some(problem) = name_problem(&entry.name) {
+            return Err(source.error(file, field, format!("provider name '{}' {problem}", entry.name)));
+        }
+        if entries[..i].iter().any(|p| p.name == entry.name) {
+            return Err(source.error(file, field, format!("provider '{}' is listed twice", entry.name)));
+        }
+    }
+    Ok(())
+}
+
+/// The providers of every layer's list, lowest first: an upper entry replaces a lower one of the same name in its
+/// place, a new name is appended. Each comes with its file and position, for errors.
+fn merge_entries(lists: &[(File, Vec<ProviderEntry>)]) -> Vec<(&File, usize, &ProviderEntry)> {
+    let mut merged: Vec<(&File, usize, &ProviderEntry)> = Vec::new();
+    for (file, entries) in lists {
+        for (i, entry) in entries.iter().enumerate() {
+            match merged.iter_mut().find(|(_, _, e)| e.name == entry.name) {
+                Some(slot) => *slot = (file, i, entry),
+                None => merged.push((file, i, entry)),
+            }
+        }
+    }
+    merged
 }
 
 /// Why `name` cannot be a provider (folder) name, if it cannot.
@@ -421,10 +305,10 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
 
 fn load_vendors(source: &Source) -> Result<Vec<VendorSettings>> {
     let mut vendors: Vec<VendorSettings> = Vec::new();
-    let files = source.list("vendors")?;
+    let files = source.list_replacing("vendors")?;
     for (i, file) in files.iter().enumerate() {
         let stem = file.stem();
-        if let Some(first) = files[..i].iter().find(|f| f.stem() == stem) {
+        if let Some(first) = files[..i].iter().find(|f| f.stem() == stem && f.layer == file.layer) {
             let message = format!("vendor '{stem}' is defined twice: {} and {}", first.rel, file.rel);
             return Err(source.error(file, "(whole file)", message));
         }
@@ -444,7 +328,7 @@ fn load_vendors(source: &Source) -> Result<Vec<VendorSettings>> {
 
 fn load_modalities(source: &Source) -> Result<Vec<String>> {
     let mut names = Vec::new();
-    for file in source.list("modalities")? {
+    for file in source.list_replacing("modalities")? {
         let m: ModalityFile = source.parse(&file)?;
         let stem = file.stem();
         if let Some(name) = m.name.as_deref().filter(|n| *n != stem) {
@@ -457,7 +341,7 @@ fn load_modalities(source: &Source) -> Result<Vec<String>> {
 
 fn load_system(source: &Source) -> Result<SystemDefaults> {
     let mut system = SystemDefaults::default();
-    for file in source.list("system")? {
+    for file in source.list_all("system")? {
         let s: SystemFile = source.parse(&file)?;
         if let Some(model) = s.default_model {
             system.default_model = model;
@@ -603,7 +487,7 @@ fn check_aliases(source: &Source, catalogue: &Catalogue) -> Result<()> {
             let field = format!("{}.aliases[{k}]", origin.at);
             let described = |j: usize| {
                 let other = &catalogue.origins[j];
-                format!("'{}' ({} {})", models[j].model_id, catalogue.files[other.file].rel, other.at)
+                format!("'{}' ({} {})", models[j].model_id, catalogue.files[other.file].path.display(), other.at)
             };
             if let Some(&j) = seen.get(&alias.to_ascii_lowercase()) {
                 let message = if j == i {

@@ -18,6 +18,7 @@
 mod builtin;
 mod load;
 pub mod profile;
+mod source;
 mod suggest;
 
 use crate::error::{Error, Suggestion};
@@ -39,14 +40,6 @@ impl ConfigRoot {
     /// `providers.json` (or `.yaml`/`.yml`), else the built-in copy.
     pub fn choose(flag: Option<&Path>) -> ConfigRoot {
         choose_root(flag, env_path("LLMGW_CONFIG_DIR"), env_path("XDG_CONFIG_HOME"), env_path("HOME"))
-    }
-
-    /// `built-in` or the directory, for `-v` output.
-    pub fn describe(&self) -> String {
-        match self {
-            ConfigRoot::Builtin => "built-in".to_string(),
-            ConfigRoot::Dir(dir) => dir.display().to_string(),
-        }
     }
 }
 
@@ -353,6 +346,8 @@ pub struct Registry {
     vendors: Vec<VendorSettings>,
     modalities: Vec<String>,
     system: SystemDefaults,
+    /// The layers it was read from, for `-v`: `built-in`, a directory, or `DIR over built-in`.
+    roots: String,
 }
 
 /// At most this many alternatives for a NOT READY model.
@@ -361,10 +356,7 @@ const MAX_ALTERNATIVES: usize = 6;
 impl Registry {
     /// Read and validate the whole catalogue of `root`.
     pub fn load(root: &ConfigRoot) -> crate::Result<Registry> {
-        match root {
-            ConfigRoot::Builtin => load::load(&load::Source::Builtin),
-            ConfigRoot::Dir(dir) => load::load(&load::Source::Dir(dir)),
-        }
+        load::load(root)
     }
 
     /// Every model of every enabled provider: providers in `providers.json` order, models in file order.
@@ -398,6 +390,11 @@ impl Registry {
 
     pub fn system(&self) -> &SystemDefaults {
         &self.system
+    }
+
+    /// Where the catalogue came from: `built-in`, a directory, or `DIR over built-in`.
+    pub fn roots(&self) -> &str {
+        &self.roots
     }
 
     /// Find a model by model id, alias, `provider/modelId` or `provider/alias`; `provider` (the `-p` flag) restricts

@@ -668,7 +668,13 @@ fn choose_root_precedence() {
 }
 
 #[test]
-fn describe_the_root() {
-    assert_eq!(ConfigRoot::Builtin.describe(), "built-in");
-    assert_eq!(ConfigRoot::Dir("/etc/llmgw".into()).describe(), "/etc/llmgw");
+fn registry_names_the_roots_it_was_read_from() {
+    assert_eq!(builtin().roots(), "built-in");
+    let dir = tempfile::tempdir().unwrap();
+    let reg = Fixture::new().load_in(dir.path()).unwrap();
+    assert_eq!(reg.roots(), dir.path().display().to_string());
+    let reg = layered::overlay().load_in(dir.path()).unwrap();
+    assert_eq!(reg.roots(), format!("{} over built-in", dir.path().display()));
 }
+
+mod layered;

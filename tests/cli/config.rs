@@ -243,3 +243,59 @@ fn credentials_from_an_sso_profile_use_the_cached_token() {
     let auth = requests[1].header("authorization").unwrap();
     assert!(auth.contains("Credential=AKIDFROMSSO/"), "{auth}");
 }
+
+// ---- A root laid over the built-in catalogue (`"base": "builtin"`) ----
+
+/// The README's recipe: one OpenAI-compatible server as a `providers.json` of one entry plus its folder, laid over
+/// the built-in catalogue; here the server is the local OpenAI test server.
+fn write_overlay(dir: &std::path::Path, base_url: &str, alias: &str) {
+    std::fs::create_dir_all(dir.join("providers/ollama")).unwrap();
+    std::fs::write(dir.join("providers.json"), r#"{"base": "builtin", "providers": [{"name": "ollama"}]}"#).unwrap();
+    std::fs::write(
+        dir.join("providers/ollama/settings.json"),
+        format!(r#"{{"type": "openai", "baseUrl": "{base_url}"}}"#),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("providers/ollama/models.json"),
+        format!(
+            r#"{{"vendors": [{{"name": "meta", "models": [{{"modelId": "llama3.2", "aliases": ["{alias}"]}}]}}]}}"#
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_overlay_adds_a_local_server_to_the_built_in_catalogue() {
+    use crate::support::openai::{OpenAiServer, Reply, completion, direct};
+    let server = OpenAiServer::scripted([Reply::Json(completion("llama3.2", "hello from ollama", 3, 3, "stop"))]);
+    let sandbox = direct();
+    let dir = sandbox.config_home().join("llmgw");
+    write_overlay(&dir, &server.base_url(), "ollama");
+
+    // Found in ~/.config/llmgw without any flag, and named with the built-in root by -v.
+    let out = sandbox.llmgw().args(["-v", "chat", "-m", "ollama", "hi"]).assert().success();
+    let out = out.get_output();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from ollama\n");
+    assert!(stderr(out).contains(&format!("config: {} over built-in", dir.display())), "{}", stderr(out));
+    let request = server.only_request();
+    assert_eq!((request.path.as_str(), request.header("authorization")), ("/v1/chat/completions", None));
+    assert_eq!(request.body["model"], "llama3.2");
+
+    let out = sandbox.llmgw().args(["models", "list", "--json"]).assert().success();
+    let doc = json_doc(&out.get_output().stdout);
+    let ids: Vec<&str> = doc.as_array().unwrap().iter().map(|m| m["model_id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"llama3.2") && ids.contains(&"echo") && ids.len() > 20, "{ids:?}");
+    sandbox.llmgw().args(["chat", "-m", "echo", "still here"]).assert().success().stdout("still here\n");
+}
+
+#[test]
+fn an_alias_in_the_overlay_that_the_built_in_catalogue_uses_exits_8_naming_both_files() {
+    let sandbox = Sandbox::new();
+    let dir = sandbox.home().join("overlay");
+    write_overlay(&dir, "http://127.0.0.1:9/v1", "Claude");
+    let out = sandbox.llmgw().arg("--config").arg(&dir).args(["models", "list"]).assert().code(8);
+    let text = stderr(out.get_output());
+    assert!(text.contains(&dir.join("providers/ollama/models.json").display().to_string()), "{text}");
+    assert!(text.contains("<built-in>/providers/bedrock/models.json"), "{text}");
+}
