@@ -109,18 +109,7 @@ impl Recorder {
 mod tests {
     use super::*;
     use crate::store::MetricsFilter;
-    use crate::time::now_ms;
-
-    fn record(id: &str) -> RequestRecord {
-        RequestRecord {
-            request_id: id.into(),
-            time_ms: now_ms(),
-            user_id: "u".into(),
-            command: "chat".into(),
-            duration_ms: 1,
-            ..Default::default()
-        }
-    }
+    use crate::store::spool::tests::{record, temp_db};
 
     fn recorded(db: &Path) -> u64 {
         let store = Store::open(db).unwrap();
@@ -147,9 +136,7 @@ mod tests {
 
     #[test]
     fn the_record_that_fills_the_spool_moves_it_into_the_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("llmgw.db");
-        drop(Store::open(&db).unwrap());
+        let (_dir, db) = temp_db();
         let spool = Spool::of(&db);
         let mut seeded = 0;
         while std::fs::metadata(spool.path()).map_or(0, |m| m.len()) + 150 < INGEST_AT_BYTES {
@@ -166,9 +153,7 @@ mod tests {
 
     #[test]
     fn a_long_lived_recorder_records_straight_into_the_store() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("llmgw.db");
-        drop(Store::open(&db).unwrap());
+        let (_dir, db) = temp_db();
         let mut recorder = Recorder::new(db.clone(), Lifetime::Long);
         for i in 0..3 {
             assert!(recorder.record(&record(&format!("r{i}"))).is_empty());

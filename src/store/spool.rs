@@ -284,18 +284,20 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::store::MetricsFilter;
 
-    fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    /// A fresh database (created, then closed) in a temporary directory.
+    pub(in crate::store) fn temp_db() -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("llmgw.db");
         drop(Store::open(&db).unwrap());
         (dir, db)
     }
 
-    fn record(id: &str) -> RequestRecord {
+    /// A record of a successful `echo` request, made now.
+    pub(in crate::store) fn record(id: &str) -> RequestRecord {
         RequestRecord {
             request_id: id.into(),
             time_ms: now_ms(),
