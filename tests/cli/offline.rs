@@ -163,3 +163,21 @@ fn stream_into_a_closed_pipe_exits_quietly() {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// A full disk is not a bug: writing the answer fails with exit 1 and `error.code` `io`, saying where, and never
+/// "internal error". Every command that writes to stdout goes through the same writer.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_under_stdout_is_an_io_error_not_a_bug() {
+    for args in [&["chat", "-m", "echo", "hi"][..], &["stream", "-m", "echo", "hi"], &["models", "list"]] {
+        let sandbox = crate::support::Sandbox::new().env("LLMGW_NO_LOG", "1");
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let out = sandbox.command().args(args).stdout(full).output().unwrap();
+        let stderr = crate::support::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output") && !stderr.contains("internal"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
