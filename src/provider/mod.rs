@@ -8,6 +8,7 @@
 pub mod bedrock;
 pub mod local;
 pub mod openai;
+mod sse;
 
 use crate::Result;
 use crate::config::{Model, ProviderSettings, Transport};

@@ -22,7 +22,7 @@
 //! honouring `retry-after-ms` / `retry-after` up to [`MAX_RETRY_WAIT`]. The whole of `chat` (retries included) is
 //! bounded by the request timeout; `stream` bounds the wait for the response and every silence between events.
 
-use super::{Limits, error_chain, next_or_idle, non_empty_env};
+use super::{Limits, error_chain, next_or_idle, non_empty_env, sse};
 use crate::codec::openai::{ChatCompletions, error_message};
 use crate::codec::{Codec, Encoding, Step};
 use crate::config::{Model, ProviderSettings, Transport};
@@ -221,22 +221,14 @@ impl OpenAi {
             }
             return Ok(StreamEnd { stop_reason: completion.stop_reason, usage: completion.usage });
         }
-        // The SSE parser keeps unread input in one buffer and shifts it after every line, so a large network read
-        // (tens of KB, hundreds of events) costs time quadratic in its size: hand it one line at a time (cheap
-        // slices of the same buffer) and it stays linear.
-        let lines = response.bytes_stream().flat_map(|chunk| {
-            let mut chunk = Some(chunk);
-            futures_util::stream::iter(std::iter::from_fn(move || match chunk.take()? {
-                Ok(mut bytes) => {
-                    let end = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| i + 1);
-                    let line = bytes.split_to(end);
-                    if !bytes.is_empty() {
-                        chunk = Some(Ok(bytes));
-                    }
-                    Some(Ok(line))
-                }
-                Err(e) => Some(Err(e)),
-            }))
+        // Line endings made LF, a byte-order mark dropped, and one line at a time for the parser: see `sse`.
+        let mut framing = sse::Framing::default();
+        let lines = response.bytes_stream().flat_map(move |chunk| {
+            let (lines, error) = match chunk {
+                Ok(bytes) => (Some(sse::lines(framing.normalize(bytes))), None),
+                Err(e) => (None, Some(e)),
+            };
+            futures_util::stream::iter(lines.into_iter().flatten().map(Ok).chain(error.map(Err)))
         });
         let mut events = lines.eventsource();
         let mut decoder = CODEC.stream_decoder(req);

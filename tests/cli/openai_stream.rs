@@ -160,3 +160,41 @@ fn a_long_stream_sent_in_large_chunks_by_the_fallback_arrives_whole_with_its_usa
     assert_eq!(end["usage"], json!({"input_tokens": 3, "output_tokens": TOKENS}), "{end}");
     assert_eq!(end["stop_reason"], "end_turn");
 }
+
+/// Every line ending the SSE spec allows (LF, CRLF, a lone CR), with and without a leading byte-order mark: each
+/// event reaches the output as soon as it is complete, and the stream ends cleanly at `[DONE]`. A CR-only stream
+/// used to arrive one event late and end in exit 7; a byte-order mark used to panic the binary (exit 101).
+#[test]
+fn every_sse_line_ending_and_a_byte_order_mark_deliver_each_event_at_once() {
+    let chunk = |text: &str| json!({"choices": [{"index": 0, "delta": {"content": text}}]}).to_string();
+    let finish = json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}).to_string();
+    let cases: Vec<(String, &str)> = ["\n", "\r\n", "\r"]
+        .iter()
+        .flat_map(|eol| [("", *eol), ("\u{feff}", *eol)])
+        .map(|(bom, eol)| (bom.to_string(), eol))
+        .collect();
+    std::thread::scope(|scope| {
+        for (bom, eol) in &cases {
+            let (chunk, finish) = (&chunk, &finish);
+            scope.spawn(move || {
+                let event = |data: &str| Event::Raw(format!("data: {data}{eol}{eol}"));
+                let server = OpenAiServer::scripted([Reply::Sse(vec![
+                    Event::Raw(format!("{bom}: a comment first{eol}data: {}{eol}{eol}", chunk("Hel"))),
+                    Event::Delay(Duration::from_millis(900)),
+                    event(&chunk("lo")),
+                    event(finish),
+                    event("[DONE]"),
+                ])]);
+                let what = format!("bom {:?}, line ending {eol:?}", !bom.is_empty());
+                let out = openai_sandbox(&server).llmgw().args(["--json", "stream", "-m", "gpt-4o", "hi"]).output();
+                let out = out.unwrap();
+                assert_eq!(out.status.code(), Some(0), "{what}: {}", String::from_utf8_lossy(&out.stdout));
+                let (deltas, done) = deltas_and_end(&out.stdout);
+                assert_eq!(deltas, ["Hel", "lo"], "{what}");
+                assert_eq!(done["stop_reason"], "end_turn", "{what}");
+                let first = done["time_to_first_token_ms"].as_u64().unwrap();
+                assert!(first < 700, "{what}: the first event waited for the next one ({first} ms)");
+            });
+        }
+    });
+}
