@@ -110,7 +110,7 @@ pub enum Command {
 /// Run a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let mut out = output::Output::new(&cli.global, matches!(cli.command, Command::Stream(_)));
-    let result = dispatch(cli, &mut out);
+    let result = guarded(|| dispatch(cli, &mut out));
     match result {
         Ok(code) => code,
         Err(err) => {
@@ -118,6 +118,30 @@ pub fn run(cli: Cli) -> i32 {
             err.exit_code()
         }
     }
+}
+
+/// Run `work`, turning a panic (a bug) into [`Error::Internal`] with its message and place: the user gets exit 1,
+/// `error.code` `internal` and one line (the JSON error document with `--json`), never a backtrace.
+fn guarded<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let place = info.location().map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+        if let Ok(mut slot) = PANIC.lock() {
+            *slot = Some(format!("{message}{place} (a bug: please report it)"));
+        }
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    let _ = std::panic::take_hook();
+    outcome.unwrap_or_else(|_| {
+        let message = PANIC.lock().ok().and_then(|mut slot| slot.take()).unwrap_or_else(|| "a panic".into());
+        Err(Error::Internal(message))
+    })
 }
 
 fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
@@ -213,4 +237,18 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("cannot start the async runtime: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_with_its_message_and_place() {
+        let err = guarded::<()>(|| panic!("the codec met {}", "a surprise")).unwrap_err();
+        let text = err.to_string();
+        assert_eq!((err.code(), err.exit_code()), ("internal", 1));
+        assert!(text.contains("the codec met a surprise") && text.contains("src/cli/mod.rs:"), "{text}");
+        assert_eq!(guarded(|| Ok(7)).unwrap(), 7, "no panic, no change");
+    }
 }

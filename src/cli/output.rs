@@ -71,20 +71,20 @@ impl Output {
     /// A diagnostic line on stderr, only with `-v`.
     pub fn verbose(&self, line: std::fmt::Arguments) {
         if self.verbose {
-            eprintln!("{} {line}", self.paint("2", "llmgw:"));
+            diagnostic(format_args!("{} {line}", self.paint("2", "llmgw:")));
         }
     }
 
     /// A note on stderr about how to read the output; not with `-q` or `--json`.
     pub fn note(&self, message: &str) {
         if !self.quiet && !self.json {
-            eprintln!("{} {message}", self.paint("2", "note:"));
+            diagnostic(format_args!("{} {message}", self.paint("2", "note:")));
         }
     }
 
     /// A warning on stderr: something went wrong that does not change the outcome. Shown even with `-q`.
     pub fn warn(&self, message: &str) {
-        eprintln!("{} {message}", self.paint("1;33", "warning:"));
+        diagnostic(format_args!("{} {message}", self.paint("1;33", "warning:")));
     }
 
     /// A spinner on stderr, only when stderr is a terminal and neither `--json` nor `-q` is set.
@@ -133,6 +133,12 @@ impl Output {
     fn paint(&self, sgr: &str, text: &str) -> String {
         if self.color { format!("\x1b[{sgr}m{text}\x1b[0m") } else { text.to_string() }
     }
+}
+
+/// One line on stderr. A stderr that is closed or full never fails the request (`eprintln!` would panic): the
+/// answer on stdout matters more than the diagnostics about it.
+fn diagnostic(line: std::fmt::Arguments) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// A failed write to stdout: a closed pipe is the reader's choice (a quiet success); anything else (a full disk)

@@ -181,3 +181,21 @@ fn a_full_disk_under_stdout_is_an_io_error_not_a_bug() {
         );
     }
 }
+
+/// Diagnostics never cost the answer: with stderr closed, or failing every write (a full disk), `-v` (and the
+/// warnings and notes that share its writer) still leave the reply on stdout and exit 0. It was exit 101, a panic,
+/// with the answer lost.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_closed_or_failing_stderr_never_fails_a_request() {
+    let sandbox = crate::support::Sandbox::new();
+    for redirect in ["2>&-", "2>/dev/full"] {
+        for command in ["chat", "stream"] {
+            let script = format!("exec {redirect}; exec \"$0\" -v {command} -m echo still answered");
+            let out = sandbox.command_for("sh").args(["-c", &script, env!("CARGO_BIN_EXE_llmgw")]).output().unwrap();
+            let what = format!("{command} {redirect}");
+            assert_eq!(out.status.code(), Some(0), "{what}: {}", String::from_utf8_lossy(&out.stdout));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "still answered\n", "{what}");
+        }
+    }
+}

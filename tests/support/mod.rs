@@ -90,7 +90,12 @@ impl Sandbox {
     /// The real binary as a plain [`std::process::Command`] in this sandbox's environment, for a test that talks to
     /// the running process (reads its output as it comes, sends it a signal). Such a test bounds its own waits.
     pub fn command(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_llmgw"));
+        self.command_for(env!("CARGO_BIN_EXE_llmgw"))
+    }
+
+    /// Any program (a shell that runs llmgw in some odd setting) in this sandbox's environment.
+    pub fn command_for(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         for (key, _) in std::env::vars_os() {
             let name = key.to_string_lossy();
             if SCRUBBED_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) || SCRUBBED.contains(&&*name) {
