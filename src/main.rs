@@ -6,11 +6,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = match llmgw::cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            // --help and --version are successes; every other clap error is a usage error (exit 2).
-            let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
-        }
+        Err(err) => return ExitCode::from(llmgw::cli::parse_failed(err)),
     };
     let code = llmgw::cli::run(cli);
     ExitCode::from(u8::try_from(code).unwrap_or(1))

@@ -107,6 +107,31 @@ pub enum Command {
     Complete(complete::CompleteArgs),
 }
 
+/// The command line did not parse: `--help` and `--version` are successes (clap prints them); every other clap error is
+/// a usage error (exit 2), printed by clap, or as the JSON error document when `--json` was given (DESIGN.md
+/// section 4), so that a script reading stdout gets one document whatever went wrong.
+pub fn parse_failed(err: clap::Error) -> u8 {
+    if !err.use_stderr() {
+        let _ = err.print();
+        return 0;
+    }
+    let json = std::env::args_os().skip(1).take_while(|a| a != "--").any(|a| a == "--json");
+    if !json {
+        let _ = err.print();
+        return 2;
+    }
+    let rendered = err.render().to_string();
+    let first = rendered.lines().next().unwrap_or_default();
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).trim().to_string();
+    for tip in rendered.lines().filter_map(|l| l.trim().strip_prefix("tip: ")) {
+        message.push_str(&format!(" ({tip})"));
+    }
+    let global =
+        GlobalArgs { config: None, db: None, json: true, quiet: false, verbose: false, color: ColorChoice::Never };
+    output::Output::new(&global, false).error(&Error::Usage(message));
+    2
+}
+
 /// Run a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let mut out = output::Output::new(&cli.global, matches!(cli.command, Command::Stream(_)));

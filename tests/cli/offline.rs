@@ -199,3 +199,24 @@ fn a_closed_or_failing_stderr_never_fails_a_request() {
         }
     }
 }
+
+/// With `--json`, an argument that does not parse is still one JSON error document on stdout (exit 2), wherever
+/// `--json` stands; `--help` stays help, and a `--json` after `--` is a prompt word, not the flag.
+#[test]
+fn argument_errors_with_json_are_the_json_error_document() {
+    for args in
+        [&["--json", "chta"][..], &["chat", "--json", "--temperature", "warm", "hi"], &["models", "lsit", "--json"]]
+    {
+        let out = llmgw().args(args).assert().code(2).get_output().clone();
+        let doc = crate::support::json_doc(&out.stdout);
+        assert_eq!(
+            (&doc["error"]["code"], &doc["error"]["exit_code"]),
+            (&serde_json::json!("usage"), &serde_json::json!(2))
+        );
+        let message = doc["error"]["message"].as_str().unwrap();
+        assert!(!message.is_empty() && !message.starts_with("error:"), "{args:?}: {message}");
+    }
+    let out = llmgw().args(["chta", "--", "--json"]).assert().code(2).get_output().clone();
+    assert!(out.stdout.is_empty() && crate::support::stderr(&out).contains("chta"), "no --json before --: plain text");
+    llmgw().args(["--json", "--help"]).assert().success();
+}
