@@ -61,6 +61,9 @@ struct TextChoice<'a> {
 struct TextDelta<'a> {
     #[serde(borrow)]
     content: std::borrow::Cow<'a, str>,
+    /// A refusal takes the general path.
+    #[serde(default)]
+    refusal: Option<serde::de::IgnoredAny>,
 }
 
 /// Reasoning models refuse `max_tokens` and want `max_completion_tokens`.
@@ -123,13 +126,20 @@ fn usage(value: &Value) -> Option<Usage> {
     })
 }
 
-/// A whole reply, already parsed. Among several choices, the first (index 0) is the reply.
+/// A whole reply, already parsed. Among several choices, the one of index 0 is the reply (servers need not list
+/// them in order). A refusal (`message.refusal`, with `content` null) is the reply, with stop reason `refusal`.
 pub fn completion(value: &Value, req: &ChatRequest) -> Result<Completion> {
-    let choice = value.pointer("/choices/0").ok_or_else(|| {
+    let choices = value.get("choices").and_then(Value::as_array).filter(|c| !c.is_empty()).ok_or_else(|| {
         Error::provider(format!("the reply has no choices: {}", snippet(value.to_string().as_bytes())))
     })?;
-    let content = choice.pointer("/message/content").and_then(Value::as_str).unwrap_or_default().to_string();
-    let stop_reason = choice.get("finish_reason").and_then(Value::as_str).map(stop_reason);
+    let choice = choices.iter().find(|c| c.get("index").and_then(Value::as_u64) == Some(0)).unwrap_or(&choices[0]);
+    let refusal = choice.pointer("/message/refusal").and_then(Value::as_str).filter(|r| !r.is_empty());
+    let text = choice.pointer("/message/content").and_then(Value::as_str).filter(|c| !c.is_empty());
+    let content = text.or(refusal).unwrap_or_default().to_string();
+    let stop_reason = match refusal {
+        Some(_) => Some("refusal".to_string()),
+        None => choice.get("finish_reason").and_then(Value::as_str).map(stop_reason),
+    };
     let usage = usage(value).unwrap_or_else(|| Usage {
         input_tokens: words_in_request(req),
         output_tokens: count_words(&content),
@@ -140,6 +150,8 @@ pub fn completion(value: &Value, req: &ChatRequest) -> Result<Completion> {
 
 /// Reads the `data:` payloads of a stream in order: one event's data is one chunk.
 pub struct ChatStream {
+    /// The model refused: its refusal was the text, and `refusal` is the stop reason.
+    refused: bool,
     estimated_input: u64,
     words: u64,
     in_word: bool,
@@ -149,7 +161,14 @@ pub struct ChatStream {
 
 impl ChatStream {
     pub fn new(req: &ChatRequest) -> Self {
-        ChatStream { estimated_input: words_in_request(req), words: 0, in_word: false, stop_reason: None, usage: None }
+        ChatStream {
+            estimated_input: words_in_request(req),
+            words: 0,
+            in_word: false,
+            stop_reason: None,
+            refused: false,
+            usage: None,
+        }
     }
 
     fn count(&mut self, text: &str) {
@@ -178,6 +197,7 @@ impl StreamDecoder for ChatStream {
             && chunk.usage.is_none()
             && chunk.error.is_none()
             && let Some(choice) = chunk.choices.first()
+            && choice.delta.refusal.is_none()
         {
             if !choice.delta.content.is_empty() {
                 self.count(&choice.delta.content);
@@ -191,9 +211,9 @@ impl StreamDecoder for ChatStream {
         let value: Value = serde_json::from_slice(data).map_err(|e| {
             Error::provider(format!("the stream has an event that is not JSON ({e}): {}", snippet(data)))
         })?;
-        if let Some(error) = value.get("error") {
-            let (message, _) = error_message(value.to_string().as_bytes());
-            let message = if message.is_empty() { error.to_string() } else { message };
+        // An error chunk: OpenAI's `{"error": {...}}`, or vLLM's `{"object": "error", "message": ...}`.
+        if value.get("error").is_some() || value.get("object").and_then(Value::as_str) == Some("error") {
+            let (message, _) = error_message(data);
             return Err(Error::provider(format!("the server failed during the stream: {message}")));
         }
         if let Some(usage) = usage(&value) {
@@ -203,6 +223,14 @@ impl StreamDecoder for ChatStream {
             if let Some(text) = choice.pointer("/delta/content").and_then(Value::as_str)
                 && !text.is_empty()
             {
+                self.count(text);
+                on_text(text)?;
+            }
+            // A refusal streams as `delta.refusal`: it is the reply, and the reason the reply stopped.
+            if let Some(text) = choice.pointer("/delta/refusal").and_then(Value::as_str)
+                && !text.is_empty()
+            {
+                self.refused = true;
                 self.count(text);
                 on_text(text)?;
             }
@@ -219,7 +247,8 @@ impl StreamDecoder for ChatStream {
             output_tokens: self.words,
             estimated: true,
         });
-        Ok(StreamEnd { stop_reason: self.stop_reason.take(), usage })
+        let stop_reason = if self.refused { Some("refusal".to_string()) } else { self.stop_reason.take() };
+        Ok(StreamEnd { stop_reason, usage })
     }
 }
 

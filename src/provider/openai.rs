@@ -234,6 +234,11 @@ impl OpenAi {
         let mut decoder = CODEC.stream_decoder(req);
         loop {
             match next_or_idle(events.next(), sink, limits.timeout).await? {
+                Some(Ok(event)) if event.event == "error" => {
+                    // `event: error`, whatever its data: the server gave up mid-stream.
+                    let (message, _) = error_message(event.data.as_bytes());
+                    return Err(self.named(Error::provider(format!("the server failed during the stream: {message}"))));
+                }
                 Some(Ok(event)) => {
                     if decoder.feed(event.data.as_bytes(), &mut |text| sink.delta(text)).map_err(|e| self.named(e))?
                         == Step::Done

@@ -221,3 +221,28 @@ fn a_not_ready_bedrock_model_suggests_openai_models_after_the_bedrock_ones() {
     assert!(suggestions[1..].iter().all(|s| s["provider"] == "openai" || s["provider"] == "azure"), "{doc}");
     assert_eq!(suggestions[1]["provider"], "openai", "{doc}");
 }
+
+/// A refusal with `content: null` is the reply, with stop reason `refusal` (it used to print an empty line), and of
+/// several choices listed out of order, the one of index 0 is the reply.
+#[test]
+fn a_refusal_is_the_reply_and_the_choice_of_index_0_is_taken_whatever_the_order() {
+    let mut refused = completion("gpt-4o", "", 5, 4, "stop");
+    refused["choices"][0]["message"] =
+        json!({"role": "assistant", "content": null, "refusal": "I can't help with that."});
+    let mut unordered = completion("gpt-4o", "first", 5, 4, "stop");
+    unordered["choices"] = json!([
+        {"index": 1, "message": {"role": "assistant", "content": "second"}, "finish_reason": "stop"},
+        {"index": 0, "message": {"role": "assistant", "content": "first"}, "finish_reason": "length"},
+    ]);
+    let server = OpenAiServer::scripted([Reply::Json(refused.clone()), Reply::Json(refused), Reply::Json(unordered)]);
+    let sandbox = openai_sandbox(&server);
+    sandbox.llmgw().args(["chat", "-m", "gpt-4o", "hi"]).assert().success().stdout("I can't help with that.\n");
+    let doc = json_doc(
+        &sandbox.llmgw().args(["--json", "chat", "-m", "gpt-4o", "hi"]).assert().success().get_output().stdout,
+    );
+    assert_eq!((&doc["content"], &doc["stop_reason"]), (&json!("I can't help with that."), &json!("refusal")));
+    let doc = json_doc(
+        &sandbox.llmgw().args(["--json", "chat", "-m", "gpt-4o", "hi"]).assert().success().get_output().stdout,
+    );
+    assert_eq!((&doc["content"], &doc["stop_reason"]), (&json!("first"), &json!("max_tokens")));
+}

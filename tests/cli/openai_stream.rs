@@ -198,3 +198,44 @@ fn every_sse_line_ending_and_a_byte_order_mark_deliver_each_event_at_once() {
         }
     });
 }
+
+/// An error inside a stream, in any of the shapes servers send it, is exit 7 with the server's message, and the
+/// text printed before it stays: `event: error` frames (JSON or plain data), vLLM's `{"object": "error", ...}`
+/// chunks and OpenAI's `{"error": {...}}`. The first two used to end in exit 0 with a truncated answer.
+#[test]
+fn an_error_inside_a_stream_in_any_shape_is_exit_7_with_the_servers_message() {
+    let shapes = [
+        ("event: error\ndata: {\"message\": \"model overloaded\"}\n\n", "model overloaded"),
+        ("event: error\ndata: upstream went away\n\n", "upstream went away"),
+        (
+            "data: {\"object\": \"error\", \"message\": \"CUDA out of memory\", \"type\": \"InternalServerError\", \"code\": 500}\n\n",
+            "CUDA out of memory",
+        ),
+        ("data: {\"error\": {\"message\": \"boom\", \"type\": \"server_error\"}}\n\n", "boom"),
+    ];
+    for (frame, message) in shapes {
+        let server =
+            OpenAiServer::scripted([Reply::Sse(vec![delta("Hel"), Event::Raw(frame.into()), delta("lo"), done()])]);
+        let out = openai_sandbox(&server).llmgw().args(["stream", "-m", "gpt-4o", "hi"]).assert().code(7);
+        let out = out.get_output();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "Hel\n", "{frame:?}: what was printed stays");
+        let stderr = crate::support::stderr(out);
+        assert!(stderr.contains(message) && stderr.contains("during the stream"), "{frame:?}: {stderr}");
+    }
+}
+
+/// A streamed refusal (`delta.refusal`) is the reply, and `refusal` is its stop reason; it used to vanish.
+#[test]
+fn a_streamed_refusal_is_shown_with_stop_reason_refusal() {
+    let refusal = |text: &str| Event::Data(json!({"choices": [{"index": 0, "delta": {"refusal": text}}]}));
+    let finish = Event::Data(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}));
+    let server = OpenAiServer::scripted([
+        Reply::Sse(vec![refusal("I can't"), refusal(" help with that."), finish.clone(), done()]),
+        Reply::Sse(vec![refusal("No."), finish, done()]),
+    ]);
+    let sandbox = openai_sandbox(&server);
+    sandbox.llmgw().args(["stream", "-m", "gpt-4o", "hi"]).assert().success().stdout("I can't help with that.\n");
+    let out = sandbox.llmgw().args(["--json", "stream", "-m", "gpt-4o", "hi"]).assert().success();
+    let (deltas, done) = deltas_and_end(&out.get_output().stdout);
+    assert_eq!((deltas, &done["stop_reason"]), (vec!["No.".to_string()], &json!("refusal")));
+}
