@@ -378,9 +378,13 @@ fn access_hint(code: &str) -> String {
 
 /// "Invocation of model ID ... with on-demand throughput isn't supported. Retry your request with the ID or ARN of
 /// an inference profile that contains this model."
+///
+/// Matched by meaning, not one spelling: Bedrock writes the apostrophe as U+2019 ("isn’t"), and Converse words it
+/// "The provided model doesn't support on-demand throughput."
 fn is_on_demand_refusal(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("on-demand throughput") && (m.contains("isn't supported") || m.contains("not supported"))
+    let m = message.to_lowercase().replace(['\u{2019}', '\u{2018}', '`'], "'");
+    let refused = ["isn't supported", "is not supported", "not supported", "doesn't support", "does not support"];
+    m.contains("on-demand throughput") && refused.iter().any(|r| m.contains(r))
 }
 
 /// "The provided model identifier is invalid.": Bedrock's answer to an id (or ARN) it does not serve in the region.
@@ -497,7 +501,14 @@ mod tests {
             "Invocation of model ID anthropic.claude-sonnet-4-20250514-v1:0 with on-demand throughput isn't \
              supported. Retry your request with the ID or ARN of an inference profile that contains this model."
         ));
+        assert!(is_on_demand_refusal(
+            "Invocation of model ID anthropic.claude-sonnet-4-20250514-v1:0 with on-demand throughput isn\u{2019}t \
+             supported. Retry your request with the ID or ARN of an inference profile that contains this model."
+        ));
+        assert!(is_on_demand_refusal("The provided model doesn't support on-demand throughput."));
+        assert!(is_on_demand_refusal("The provided model does not support On-Demand throughput"));
         assert!(!is_on_demand_refusal("Malformed input request: #: extraneous key [foo] is not permitted"));
+        assert!(!is_on_demand_refusal("on-demand throughput is supported"));
     }
 
     #[test]

@@ -253,6 +253,27 @@ fn a_bare_model_id_refused_on_demand_exits_3_naming_its_inference_profile() {
     assert_eq!(requests[0].model_id, SONNET_BARE);
 }
 
+/// Bedrock's refusal as it really arrives (a typographic apostrophe) and as Converse words it: both exit 3 with the
+/// inference profile, like the ASCII spelling (the first used to exit 2 with no suggestion).
+#[test]
+fn every_wording_of_the_on_demand_refusal_exits_3_with_the_inference_profile() {
+    for message in [
+        format!(
+            "Invocation of model ID {HAIKU_3_BARE} with on-demand throughput isn\u{2019}t supported. Retry your \
+             request with the ID or ARN of an inference profile that contains this model."
+        ),
+        "The provided model doesn't support on-demand throughput.".to_string(),
+    ] {
+        let server = BedrockServer::start();
+        server.push(Reply::error(400, "ValidationException", &message));
+        let error = json_error(&server, &["chat", "-m", "claude-3-haiku", "hi"], 3);
+        assert_eq!(error["code"], "model_not_ready", "{message}");
+        let text = error["message"].as_str().unwrap();
+        assert!(text.contains(&format!("`us.{HAIKU_3_BARE}`")), "{message}: {text}");
+        assert!(!suggested_models(&error).is_empty(), "{message}: {error}");
+    }
+}
+
 #[test]
 fn an_on_demand_refusal_names_the_profile_of_the_callers_region() {
     let server = BedrockServer::start();
