@@ -147,7 +147,7 @@ impl Gateway {
             .provider(&model.provider)
             .ok_or_else(|| Error::Internal(format!("model {} names provider {}", model.model_id, model.provider)))?;
         let client = Client::connect(settings).await?;
-        sink.progress(Progress::Connected { provider: &model.provider, describe: &client.describe() });
+        sink.progress(Progress::Connected { provider: &model.provider, describe: &client.describe(model) });
         self.fill_defaults(model, &mut chat);
         let limits = self.limits(model, req.timeout);
         let mut timing = Timing::new(sink, keep_text);

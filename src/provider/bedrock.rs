@@ -33,6 +33,9 @@ use aws_sdk_bedrockruntime::types as bt;
 use std::time::Duration;
 
 const ENDPOINT_VARS: [&str; 2] = ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL"];
+/// For a user with no AWS at all: how to try llmgw anyway.
+const WITHOUT_AWS: &str = "To try llmgw without AWS: `-m echo` (offline, no credentials), LLMGW_MODEL=echo for \
+     scripts, or an OpenAI model (`-m gpt`) with OPENAI_API_KEY";
 const CREDENTIALS_HINT: &str = "set AWS_PROFILE (after `aws sso login` or `aws configure`), AWS_ACCESS_KEY_ID and \
      AWS_SECRET_ACCESS_KEY, or a Bedrock API key in AWS_BEARER_TOKEN_BEDROCK";
 
@@ -91,7 +94,7 @@ impl Bedrock {
                         message: "no AWS credentials found (looked in the environment, the shared config and \
                                   credentials files, web identity, the container and instance metadata)"
                             .into(),
-                        hint: Some(CREDENTIALS_HINT.into()),
+                        hint: Some(format!("{CREDENTIALS_HINT}. {WITHOUT_AWS}")),
                     });
                 }
                 Ok(Err(err)) => {

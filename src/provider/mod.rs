@@ -42,12 +42,12 @@ impl Client {
         }
     }
 
-    /// Where requests go, for `-v`: region and endpoint, never secrets.
-    pub fn describe(&self) -> String {
+    /// Where `model`'s requests go, for `-v`: region and endpoint, never secrets.
+    pub fn describe(&self, model: &Model) -> String {
         match self {
             Client::Bedrock(b) => b.describe(),
             Client::Local(_) => "offline (no network)".into(),
-            Client::OpenAi(o) => o.describe(),
+            Client::OpenAi(o) => o.describe(model),
         }
     }
 

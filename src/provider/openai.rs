@@ -163,16 +163,16 @@ impl OpenAi {
         })
     }
 
-    /// Endpoint and where the key comes from, for `-v`.
-    pub fn describe(&self) -> String {
+    /// The endpoint `model`'s requests go to (with Azure's deployment) and where the key comes from, for `-v`.
+    pub fn describe(&self, model: &Model) -> String {
         let key = match &self.key_env {
             Some(var) => format!("API key from ${var}"),
             None => "no API key".into(),
         };
         match &self.shape {
-            Shape::OpenAi { base } => format!("endpoint {base}/chat/completions, {key}"),
-            Shape::Azure { endpoint, api_version } => {
-                format!("endpoint {endpoint}/openai/deployments/DEPLOYMENT, api-version {api_version}, {key}")
+            Shape::OpenAi { .. } => format!("endpoint {}, {key}", self.url(model)),
+            Shape::Azure { api_version, .. } => {
+                format!("endpoint {}, api-version {api_version}, {key}", url_for_humans(&self.url(model)))
             }
         }
     }

@@ -102,6 +102,7 @@ fn no_credentials_at_all_exit_5_with_a_hint_and_nothing_is_sent() {
         "{}",
         failure.stderr
     );
+    assert!(failure.stderr.contains("without AWS: `-m echo`"), "how to try llmgw anyway: {}", failure.stderr);
 
     let out = sandbox.llmgw().args(["stream", "--json", "-m", "llama", "hi"]).assert().code(5).get_output().clone();
     let events = json_lines(&out.stdout);

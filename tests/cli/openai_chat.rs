@@ -116,6 +116,11 @@ fn azure_chat_goes_to_the_deployment_with_the_api_version_and_an_api_key_header(
         .get_output()
         .clone();
     assert!(!output_text(&out).contains(AZURE_KEY), "the key leaked: {}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/openai/deployments/gpt-4.1/chat/completions, api-version"),
+        "-v names the deployment: {stderr}"
+    );
     let doc = json_doc(&out.stdout);
     assert_eq!((doc["provider"].as_str(), doc["model"].as_str()), (Some("azure"), Some("gpt-4.1")));
     assert_eq!(doc["content"], "Bonjour");
