@@ -4,6 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    llmgw::cli::forget_empty_env();
     let cli = match llmgw::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return ExitCode::from(llmgw::cli::parse_failed(err)),

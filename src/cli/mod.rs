@@ -107,6 +107,19 @@ pub enum Command {
     Complete(complete::CompleteArgs),
 }
 
+/// An `LLMGW_*` variable set to nothing means "not set" (`LLMGW_DB= llmgw ...` in a script that clears it); clap would
+/// take it as an empty value and refuse every command. Call before parsing.
+pub fn forget_empty_env() {
+    let empty: Vec<std::ffi::OsString> = std::env::vars_os()
+        .filter(|(name, value)| name.to_str().is_some_and(|n| n.starts_with("LLMGW_")) && value.is_empty())
+        .map(|(name, _)| name)
+        .collect();
+    for name in empty {
+        // SAFETY: called first thing in `main`, before any other thread exists that could read the environment.
+        unsafe { std::env::remove_var(name) };
+    }
+}
+
 /// The command line did not parse: `--help` and `--version` are successes (clap prints them); every other clap error is
 /// a usage error (exit 2), printed by clap, or as the JSON error document when `--json` was given (DESIGN.md
 /// section 4), so that a script reading stdout gets one document whatever went wrong.

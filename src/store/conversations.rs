@@ -60,6 +60,11 @@ pub struct Turn<'a> {
 
 impl Store {
     pub fn create_conversation(&self, new: &NewConversation) -> Result<Conversation> {
+        if let Some(name) = new.name.as_deref().filter(|n| super::is_id(n, "conv")) {
+            return Err(Error::Usage(format!(
+                "'{name}' has the shape of a conversation id; a name must not, or `--conv {name}` could mean either"
+            )));
+        }
         let now = now_ms();
         let id = super::new_id("conv");
         let inserted = self.conn.execute(
@@ -109,7 +114,9 @@ impl Store {
     }
 
     /// `user`'s conversations, most recently updated first; with `search`, only those whose messages match it.
+    /// An empty or blank `search` is no filter.
     pub fn list_conversations(&self, user: &str, limit: u32, search: Option<&str>) -> Result<Vec<ConversationSummary>> {
+        let search = search.filter(|text| !text.trim().is_empty());
         let columns = "c.id, c.user_id, c.name, c.title, c.system, c.created_at, c.updated_at,
                        (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id)";
         let rows = match search {

@@ -184,6 +184,13 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     std::fs::OpenOptions::new().write(true).create(true).open(path).map(drop)
 }
 
+/// Whether `text` has the shape of an id that [`new_id`] makes with `prefix`.
+pub fn is_id(text: &str, prefix: &str) -> bool {
+    text.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .is_some_and(|hex| hex.len() == 20 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// An id that sorts by creation time: `<prefix>_` + 12 hex digits of milliseconds + 8 of process-local entropy.
 pub fn new_id(prefix: &str) -> String {
     use std::hash::{BuildHasher, Hasher};

@@ -603,3 +603,26 @@ fn without_user_variables_the_account_name_is_the_user() {
     assert!(!account.is_empty());
     assert_eq!(doc["user_id"], account.as_str());
 }
+
+/// Empty means unset or no filter, never an error: `LLMGW_DB=` (and any empty `LLMGW_*`) is as if unset, and
+/// `conv list --search ''` lists everything. A name with the shape of a conversation id is refused, since `--conv`
+/// could then mean either.
+#[test]
+fn empty_values_mean_unset_and_a_name_cannot_look_like_an_id() {
+    let sandbox = Sandbox::new().env("LLMGW_DB", "").env("LLMGW_USER", "").env("LLMGW_CONFIG_DIR", "");
+    sandbox.llmgw().args(["models", "list"]).assert().success();
+    sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success().stdout("hi\n");
+    let id = String::from_utf8(
+        sandbox.llmgw().args(["conv", "create", "--name", "trip"]).assert().success().get_output().stdout.clone(),
+    )
+    .unwrap();
+    for search in ["", "  "] {
+        let out = sandbox.llmgw().args(["--json", "conv", "list", "--search", search]).assert().success();
+        let rows = crate::support::json_doc(&out.get_output().stdout);
+        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{search:?}: {rows}");
+        assert_eq!(rows[0]["conversation_id"], id.trim());
+    }
+    let out = sandbox.llmgw().args(["conv", "create", "--name", id.trim()]).assert().code(2);
+    assert!(crate::support::stderr(out.get_output()).contains("shape of a conversation id"));
+    sandbox.llmgw().args(["conv", "create", "--name", "conv_trip"]).assert().success();
+}
