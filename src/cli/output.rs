@@ -84,7 +84,7 @@ impl Output {
 
     /// A warning on stderr: something went wrong that does not change the outcome. Shown even with `-q`.
     pub fn warn(&self, message: &str) {
-        diagnostic(format_args!("{} {message}", self.paint("1;33", "warning:")));
+        diagnostic(format_args!("{} {}", self.paint("1;33", "warning:"), printable(message)));
     }
 
     /// A spinner on stderr, only when stderr is a terminal and neither `--json` nor `-q` is set.
@@ -115,17 +115,18 @@ impl Output {
             let _ = self.stdout.flush();
             return;
         }
-        let mut text = format!("{} {err}\n", self.paint("1;31", "error:"));
+        let mut text = format!("{} {}\n", self.paint("1;31", "error:"), printable(&err.to_string()));
         let suggestions = err.suggestions();
         if !suggestions.is_empty() {
             let heading = if matches!(err, Error::ModelNotFound { .. }) { "did you mean:" } else { "try instead:" };
             text.push_str(&format!("{}\n", self.paint("1", heading)));
             for s in suggestions {
-                text.push_str(&format!("  {:<48} {}/{}  ({})\n", s.model, s.provider, s.vendor, s.reason));
+                let line = format!("  {:<48} {}/{}  ({})", s.model, s.provider, s.vendor, s.reason);
+                text.push_str(&format!("{}\n", printable(&line)));
             }
         }
         if let Some(hint) = err.hint() {
-            text.push_str(&format!("{} {hint}\n", self.paint("1;33", "hint:")));
+            text.push_str(&format!("{} {}\n", self.paint("1;33", "hint:"), printable(hint)));
         }
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
@@ -133,6 +134,25 @@ impl Output {
     fn paint(&self, sgr: &str, text: &str) -> String {
         if self.color { format!("\x1b[{sgr}m{text}\x1b[0m") } else { text.to_string() }
     }
+}
+
+/// Text that may come from outside (a provider's error message, a file name) made safe for a terminal: control
+/// characters other than newline and tab (ESC, BEL, the C1 controls such as CSI, DEL) are shown escaped, so a
+/// server cannot move the cursor, retitle the window or hide text. Our own colors are added after this.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// One line on stderr. A stderr that is closed or full never fails the request (`eprintln!` would panic): the

@@ -67,8 +67,8 @@ impl Bedrock {
             .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
 
         // The standard variables win over the catalogue's endpointUrl, as they do for every AWS tool.
-        let env_endpoint = ENDPOINT_VARS.iter().find_map(|name| non_empty_env(name));
-        let endpoint = env_endpoint.or_else(|| bedrock.endpoint_url.clone());
+        let file = format!("providers/{}/settings.json", settings.name);
+        let endpoint = super::endpoint(&ENDPOINT_VARS, bedrock.endpoint_url.as_deref(), &file, "endpointUrl")?;
         if let Some(url) =
             bedrock.endpoint_url.as_ref().filter(|_| ENDPOINT_VARS.iter().all(|v| non_empty_env(v).is_none()))
         {

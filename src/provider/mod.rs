@@ -109,6 +109,28 @@ pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     text
 }
 
+/// An endpoint URL: the first of the variables `vars` that is set, else the setting `field` of the provider's
+/// settings `file`. A URL without `http://` or `https://` is a configuration error naming where it came from (the
+/// transports would otherwise fail late, and the AWS SDK's error then prints the whole request, prompt included).
+pub(crate) fn endpoint(vars: &[&str], setting: Option<&str>, file: &str, field: &str) -> crate::Result<Option<String>> {
+    let (value, file, field) = match vars.iter().find_map(|var| non_empty_env(var).map(|value| (value, *var))) {
+        Some((value, var)) => (value, "environment", var),
+        None => match setting {
+            Some(value) => (value.to_string(), file, field),
+            None => return Ok(None),
+        },
+    };
+    let scheme = value.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Err(crate::Error::config(
+            file,
+            field,
+            format!("'{value}' is not an http:// or https:// URL (write it with its scheme, e.g. http://{value})"),
+        ));
+    }
+    Ok(Some(value))
+}
+
 /// An environment variable that is set to something other than blanks.
 pub(crate) fn non_empty_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())

@@ -22,7 +22,7 @@
 //! honouring `retry-after-ms` / `retry-after` up to [`MAX_RETRY_WAIT`]. The whole of `chat` (retries included) is
 //! bounded by the request timeout; `stream` bounds the wait for the response and every silence between events.
 
-use super::{Limits, error_chain, next_or_idle, non_empty_env, sse};
+use super::{Limits, endpoint, error_chain, next_or_idle, non_empty_env, sse};
 use crate::codec::openai::{ChatCompletions, error_message};
 use crate::codec::{Codec, Encoding, Step};
 use crate::config::{Model, ProviderSettings, Transport};
@@ -87,21 +87,15 @@ impl OpenAi {
 
         let shape = match &settings.transport {
             Transport::Azure(azure) => {
-                let endpoint = azure
-                    .endpoint_env
-                    .as_deref()
-                    .and_then(non_empty_env)
-                    .or_else(|| azure.endpoint.clone())
-                    .ok_or_else(|| {
-                        let var = azure.endpoint_env.as_deref().unwrap_or("AZURE_OPENAI_ENDPOINT");
-                        Error::config(
-                            &file,
-                            "endpoint",
-                            format!(
-                                "no Azure OpenAI endpoint: set {var} or `endpoint` (https://NAME.openai.azure.com)"
-                            ),
-                        )
-                    })?;
+                let vars: Vec<&str> = azure.endpoint_env.iter().map(String::as_str).collect();
+                let endpoint = endpoint(&vars, azure.endpoint.as_deref(), &file, "endpoint")?.ok_or_else(|| {
+                    let var = azure.endpoint_env.as_deref().unwrap_or("AZURE_OPENAI_ENDPOINT");
+                    Error::config(
+                        &file,
+                        "endpoint",
+                        format!("no Azure OpenAI endpoint: set {var} or `endpoint` (https://NAME.openai.azure.com)"),
+                    )
+                })?;
                 let api_version = azure
                     .api_version_env
                     .as_deref()
@@ -111,11 +105,8 @@ impl OpenAi {
                 Shape::Azure { endpoint: endpoint.trim_end_matches('/').to_string(), api_version }
             }
             Transport::OpenAi(openai) => {
-                let base = openai
-                    .base_url_env
-                    .as_deref()
-                    .and_then(non_empty_env)
-                    .or_else(|| openai.base_url.clone())
+                let vars: Vec<&str> = openai.base_url_env.iter().map(String::as_str).collect();
+                let base = endpoint(&vars, openai.base_url.as_deref(), &file, "baseUrl")?
                     .unwrap_or_else(|| DEFAULT_BASE_URL.into());
                 if key.is_some() {
                     for (var, header) in

@@ -299,3 +299,39 @@ fn an_alias_in_the_overlay_that_the_built_in_catalogue_uses_exits_8_naming_both_
     assert!(text.contains(&dir.join("providers/ollama/models.json").display().to_string()), "{text}");
     assert!(text.contains("<built-in>/providers/bedrock/models.json"), "{text}");
 }
+
+/// An endpoint without a scheme is a configuration error naming where it came from, for every transport and every
+/// place an endpoint is set; it used to exit 7 with the SDK's dump of the whole request, prompt included.
+#[test]
+fn an_endpoint_without_a_scheme_exits_8_naming_the_variable_and_never_the_request() {
+    let prompt = "a-secret-prompt-words";
+    let cases: [(&str, &str, &str, &str); 4] = [
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "127.0.0.1:4599", "claude", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"),
+        ("AWS_ENDPOINT_URL", "localhost:4599", "llama", "AWS_ENDPOINT_URL"),
+        ("OPENAI_BASE_URL", "127.0.0.1:4600/v1", "gpt", "OPENAI_BASE_URL"),
+        ("AZURE_OPENAI_ENDPOINT", "my-resource.openai.azure.com", "azure-gpt", "AZURE_OPENAI_ENDPOINT"),
+    ];
+    for (var, value, model, named) in cases {
+        let sandbox = Sandbox::new()
+            .env(var, value)
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .env("OPENAI_API_KEY", "sk-test")
+            .env("AZURE_OPENAI_API_KEY", "azure-test");
+        let out = sandbox.llmgw().args(["chat", "-m", model, prompt]).assert().code(8);
+        let text = stderr(out.get_output());
+        assert!(text.contains(named) && text.contains(value) && text.contains("http"), "{var}: {text}");
+        assert!(!text.contains(prompt), "{var}: the request leaked: {text}");
+    }
+    // The same in a provider's settings names the file and field.
+    let sandbox = Sandbox::new();
+    let config = sandbox.copy_config();
+    edit_json(&config.join("providers/openai/settings.json"), |s| {
+        s["baseUrl"] = serde_json::json!("api.example.test/v1");
+        s.as_object_mut().unwrap().remove("baseUrlEnv");
+    });
+    let mut cmd = sandbox.llmgw();
+    cmd.arg("--config").arg(&config).env("OPENAI_API_KEY", "sk-test").args(["chat", "-m", "gpt", "hi"]);
+    let text = stderr(cmd.assert().code(8).get_output());
+    assert!(text.contains("providers/openai/settings.json: baseUrl"), "{text}");
+}

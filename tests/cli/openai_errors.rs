@@ -207,3 +207,17 @@ fn azure_without_an_endpoint_is_a_config_error_naming_the_variable() {
     let out = sandbox.llmgw().args(["chat", "-m", "azure-gpt", "hi"]).assert().code(8).get_output().clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("AZURE_OPENAI_ENDPOINT"), "{out:?}");
 }
+
+/// A provider's message is shown, but never as terminal control: escape sequences (CSI, OSC, BEL, C1) in it come
+/// out escaped in the human message, and as plain JSON string escapes with `--json`.
+#[test]
+fn terminal_escapes_in_a_providers_message_are_never_written_raw() {
+    let hostile = "bad \u{1b}[2J\u{1b}]0;pwned\u{7} request \u{9b}31m";
+    let server = OpenAiServer::scripted([Reply::error(400, "invalid", hostile), Reply::error(400, "invalid", hostile)]);
+    let out = openai_sandbox(&server).llmgw().args(["chat", "-m", "gpt-4o", "hi"]).assert().code(2);
+    let stderr = crate::support::stderr(out.get_output());
+    assert!(!stderr.chars().any(|c| c.is_control() && c != '\n'), "{stderr:?}");
+    assert!(stderr.contains("bad \\u{1b}[2J") && stderr.contains("request"), "{stderr}");
+    let error = chat_error(&openai_sandbox(&server), &["-m", "gpt-4o", "hi"], 2);
+    assert_eq!(error["message"].as_str().map(|m| m.contains('\u{1b}')), Some(true), "JSON escapes it itself");
+}
