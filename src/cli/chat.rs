@@ -122,6 +122,13 @@ pub async fn run(
         }
     };
     render(out, delivery, &response)?;
+    if response.stop_reason.as_deref() == Some("max_tokens") {
+        // In text the cut is invisible: say so (not with -q or --json, where stop_reason tells).
+        out.note(&format!(
+            "the reply stopped at the token limit ({} output tokens); raise it with --max-tokens N",
+            response.usage.output_tokens
+        ));
+    }
     out.verbose(format_args!(
         "{} input + {} output tokens in {} ms{}",
         response.usage.input_tokens,

@@ -3,7 +3,8 @@
 //! Model ids are long and decorated (`us.anthropic.claude-sonnet-4-5-20250929-v1:0`) while people type fragments
 //! (`claude-sonnet-4-5`, `llama3-70b`) or misspell aliases (`cluade`). So a name is scored three ways and the best
 //! counts: Jaro-Winkler similarity to the whole name, to the id without its region prefix, vendor prefix, version and
-//! date, and containment of the typed text in the name. Each model is offered once, under its best-matching name.
+//! date, and containment of the typed text in the name. Each model is offered once, under its best-matching name;
+//! READY models come before NOT READY ones (which say so), since those are the ones the user can use.
 
 use super::Model;
 use crate::error::Suggestion;
@@ -18,13 +19,15 @@ const THRESHOLD: f64 = 0.8;
 /// only offered when its id or an alias is exactly `query` ("it exists, on another provider").
 pub(super) fn did_you_mean(models: &[Model], query: &str, scope: Option<&str>) -> Vec<Suggestion> {
     let query = query.trim().to_ascii_lowercase();
-    let mut scored: Vec<(f64, Suggestion)> = Vec::new();
+    // (ready, score, suggestion): READY models first, as they are the ones that can be used.
+    let mut scored: Vec<(bool, f64, Suggestion)> = Vec::new();
     for model in models {
         let names =
             std::iter::once((model.model_id.as_str(), false)).chain(model.aliases.iter().map(|a| (a.as_str(), true)));
         if scope.is_some_and(|p| model.provider != p) {
             if names.clone().any(|(name, _)| name.eq_ignore_ascii_case(&query)) {
                 scored.push((
+                    model.is_ready(),
                     f64::INFINITY,
                     suggestion(model, &model.model_id, format!("on provider {}", model.provider)),
                 ));
@@ -35,12 +38,16 @@ pub(super) fn did_you_mean(models: &[Model], query: &str, scope: Option<&str>) -
             .map(|(name, is_alias)| (similarity(&query, name, !is_alias), name, is_alias))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((score, name, is_alias)) = best.filter(|(score, ..)| *score >= THRESHOLD) {
-            let reason = if is_alias { format!("alias of {}", model.model_id) } else { "similar model id".to_string() };
-            scored.push((score, suggestion(model, name, reason)));
+            let mut reason =
+                if is_alias { format!("alias of {}", model.model_id) } else { "similar model id".to_string() };
+            if !model.is_ready() {
+                reason.push_str(", NOT READY");
+            }
+            scored.push((model.is_ready(), score, suggestion(model, name, reason)));
         }
     }
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0)); // stable: catalogue order among equals
-    scored.into_iter().take(MAX_SUGGESTIONS).map(|(_, s)| s).collect()
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1))); // stable: catalogue order among equals
+    scored.into_iter().take(MAX_SUGGESTIONS).map(|(_, _, s)| s).collect()
 }
 
 fn suggestion(model: &Model, name: &str, reason: String) -> Suggestion {

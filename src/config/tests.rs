@@ -677,4 +677,14 @@ fn registry_names_the_roots_it_was_read_from() {
     assert_eq!(reg.roots(), format!("{} over built-in", dir.path().display()));
 }
 
+/// "Did you mean" offers the models that can be used first: a NOT READY model that matches as well comes after.
+#[test]
+fn did_you_mean_lists_ready_models_first() {
+    let group = [model("alpha-one", "NOT READY", ""), model("alpha-two", "READY", "")];
+    let reg = Fixture::new().set("providers/p/models.json", &models_json(&[("v", &group)])).load().unwrap();
+    let err = reg.lookup("alpha", None).unwrap_err();
+    let offered: Vec<(&str, &str)> = err.suggestions().iter().map(|s| (s.model.as_str(), s.reason.as_str())).collect();
+    assert_eq!(offered, [("alpha-two", "similar model id"), ("alpha-one", "similar model id, NOT READY")]);
+}
+
 mod layered;

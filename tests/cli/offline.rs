@@ -107,8 +107,18 @@ fn stream_json_is_deltas_then_done() {
 
 #[test]
 fn max_tokens_and_stop_are_honoured() {
-    llmgw().args(["chat", "-m", "echo", "--max-tokens", "2", "a b c d"]).assert().success().stdout("a b\n");
-    llmgw().args(["chat", "-m", "echo", "--stop", "c", "a b c d"]).assert().success().stdout("a b\n");
+    let out = llmgw().args(["chat", "-m", "echo", "--max-tokens", "2", "a b c d"]).assert().success().stdout("a b\n");
+    let stderr = crate::support::stderr(out.get_output());
+    assert!(
+        stderr.contains("stopped at the token limit (2 output tokens)") && stderr.contains("--max-tokens"),
+        "{stderr}"
+    );
+    for quiet in [&["-q"][..], &["--json"]] {
+        let out = llmgw().args(quiet).args(["stream", "-m", "echo", "--max-tokens", "2", "a b c d"]).assert().success();
+        assert!(crate::support::stderr(out.get_output()).is_empty(), "{quiet:?}");
+    }
+    let out = llmgw().args(["chat", "-m", "echo", "--stop", "c", "a b c d"]).assert().success().stdout("a b\n");
+    assert!(crate::support::stderr(out.get_output()).is_empty(), "only a token limit is noted");
 }
 
 #[test]
