@@ -86,7 +86,7 @@ pub async fn run(
         provider: args.provider.clone(),
         timeout: timeout(args.timeout)?,
         params: params(&args)?,
-        prompt: prompt(&args.prompt)?,
+        prompt: prompt(&args.prompt, out)?,
         system: args.system.clone(),
         conversation: args.conv.clone(),
         user: super::user(args.user.as_deref()),
@@ -250,19 +250,39 @@ fn params(args: &ChatArgs) -> Result<Params> {
 }
 
 /// PROMPT words joined by spaces; stdin, when it is not a terminal, appended after a blank line or used alone.
-fn prompt(words: &[String]) -> Result<String> {
+/// PROMPT words joined by spaces; stdin, when it is not a terminal, appended after a blank line or used alone.
+/// Stdin that is not UTF-8 (a Latin-1 file in a `git diff`) is not refused: each invalid sequence becomes U+FFFD,
+/// and the caller says how many there were.
+fn prompt(words: &[String], out: &Output) -> Result<String> {
     let stdin = std::io::stdin();
     let piped = if stdin.is_terminal() {
         String::new()
     } else {
-        let mut text = String::new();
-        stdin.lock().read_to_string(&mut text).map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => Error::Usage("standard input is not valid UTF-8 text".into()),
-            _ => Error::Usage(format!("cannot read standard input: {e}")),
-        })?;
+        let mut bytes = Vec::new();
+        stdin.lock().read_to_end(&mut bytes).map_err(|e| Error::Usage(format!("cannot read standard input: {e}")))?;
+        let (text, replaced) = lossy_utf8(&bytes);
+        if replaced > 0 {
+            out.warn(&format!(
+                "standard input is not valid UTF-8: {replaced} invalid byte sequence(s) replaced with U+FFFD"
+            ));
+        }
         text
     };
     join_prompt(&words.join(" "), &piped)
+}
+
+/// The text of `bytes`, each invalid UTF-8 sequence replaced with U+FFFD, and how many were replaced.
+fn lossy_utf8(bytes: &[u8]) -> (String, usize) {
+    let mut text = String::with_capacity(bytes.len());
+    let mut replaced = 0;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            text.push(char::REPLACEMENT_CHARACTER);
+            replaced += 1;
+        }
+    }
+    (text, replaced)
 }
 
 fn join_prompt(args: &str, piped: &str) -> Result<String> {
@@ -281,6 +301,13 @@ fn join_prompt(args: &str, piped: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_utf8_is_replaced_and_counted() {
+        assert_eq!(lossy_utf8(b"caf\xe9 au lait"), ("caf\u{fffd} au lait".to_string(), 1));
+        assert_eq!(lossy_utf8(b"\xff\xfe ok \xc3"), ("\u{fffd}\u{fffd} ok \u{fffd}".to_string(), 3));
+        assert_eq!(lossy_utf8("d\u{e9}j\u{e0}".as_bytes()), ("d\u{e9}j\u{e0}".to_string(), 0));
+    }
 
     #[test]
     fn stdin_is_appended_after_a_blank_line() {

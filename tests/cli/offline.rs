@@ -230,3 +230,18 @@ fn argument_errors_with_json_are_the_json_error_document() {
     assert!(out.stdout.is_empty() && crate::support::stderr(&out).contains("chta"), "no --json before --: plain text");
     llmgw().args(["--json", "--help"]).assert().success();
 }
+
+/// Standard input that is not UTF-8 (a Latin-1 file) is taken with its invalid bytes replaced, and stderr says how
+/// many; it used to be refused outright.
+#[test]
+fn stdin_that_is_not_utf8_is_replaced_and_counted_not_refused() {
+    let out =
+        llmgw().args(["chat", "-m", "echo", "Review:"]).write_stdin(&b"caf\xe9 cr\xe8me\n"[..]).assert().success();
+    let out = out.get_output();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Review:\n\ncaf\u{fffd} cr\u{fffd}me\n");
+    assert!(
+        crate::support::stderr(out).contains("2 invalid byte sequence(s) replaced"),
+        "{}",
+        crate::support::stderr(out)
+    );
+}
