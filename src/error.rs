@@ -76,9 +76,9 @@ pub enum Error {
     #[error("database {}: {message}", path.display())]
     Store { path: PathBuf, message: String },
 
-    /// Ctrl-C.
-    #[error("interrupted")]
-    Interrupted,
+    /// Stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): what was printed stays, the attempt is recorded.
+    #[error("{}", .0.describe())]
+    Interrupted(Signal),
 
     /// The reader of our output went away (`| head`): not a failure, the process exits quietly.
     #[error("broken pipe")]
@@ -107,7 +107,7 @@ impl Error {
             Error::Provider { .. } => "provider",
             Error::Config { .. } => "config",
             Error::Store { .. } => "store",
-            Error::Interrupted => "interrupted",
+            Error::Interrupted(_) => "interrupted",
             Error::BrokenPipe => "broken_pipe",
             Error::Io(_) => "io",
             Error::Internal(_) => "internal",
@@ -117,8 +117,11 @@ impl Error {
     /// The process exit code: the row of [`EXIT_STATUSES`] that lists this error's code. A closed pipe is a
     /// success (the reader had what it wanted).
     pub fn exit_code(&self) -> i32 {
-        if matches!(self, Error::BrokenPipe) {
-            return 0;
+        match self {
+            Error::BrokenPipe => return 0,
+            // One error code, three exit codes: 128 + the signal's number, as shells report it.
+            Error::Interrupted(signal) => return signal.exit_code(),
+            _ => {}
         }
         let code = self.code();
         EXIT_STATUSES.iter().find(|s| s.error_codes.contains(&code)).map_or(1, |s| s.code)
@@ -202,6 +205,36 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// The signal that stopped a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT: Ctrl-C.
+    Interrupt,
+    /// SIGHUP: the terminal went away.
+    Hangup,
+    /// SIGTERM: `timeout`, CI cancellation, systemd.
+    Terminate,
+}
+
+impl Signal {
+    /// 128 + the signal's number: 130, 129, 143.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Hangup => 129,
+            Signal::Terminate => 143,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "interrupted",
+            Signal::Hangup => "stopped by SIGHUP (hang-up)",
+            Signal::Terminate => "stopped by SIGTERM",
+        }
+    }
+}
+
 /// One exit code: what it means, a word for `--help`, and the `error.code`s that exit with it.
 #[derive(Debug, Clone, Copy)]
 pub struct ExitStatus {
@@ -271,6 +304,18 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
         error_codes: &["config"],
     },
     ExitStatus { code: 130, word: "interrupted", meaning: "interrupted by Ctrl-C", error_codes: &["interrupted"] },
+    ExitStatus {
+        code: 129,
+        word: "hung up",
+        meaning: "stopped by SIGHUP (treated like Ctrl-C: what was printed stays, the attempt is recorded)",
+        error_codes: &["interrupted"],
+    },
+    ExitStatus {
+        code: 143,
+        word: "terminated",
+        meaning: "stopped by SIGTERM (treated like Ctrl-C: what was printed stays, the attempt is recorded)",
+        error_codes: &["interrupted"],
+    },
 ];
 
 /// `0 ok, 1 internal, 2 usage, ...`: the table in one line, for `--help`.
@@ -297,17 +342,27 @@ mod tests {
             Error::provider(String::new()),
             Error::config("f", "l", "m"),
             Error::Store { path: "d".into(), message: String::new() },
-            Error::Interrupted,
+            Error::Interrupted(Signal::Interrupt),
             Error::Io(String::new()),
             Error::Internal(String::new()),
         ];
         for err in &examples {
-            let rows = EXIT_STATUSES.iter().filter(|s| s.error_codes.contains(&err.code())).count();
-            assert_eq!(rows, 1, "{}", err.code());
+            let rows: Vec<i32> =
+                EXIT_STATUSES.iter().filter(|s| s.error_codes.contains(&err.code())).map(|s| s.code).collect();
+            assert!(rows.contains(&err.exit_code()), "{}: {rows:?}", err.code());
+            if err.code() != "interrupted" {
+                assert_eq!(rows.len(), 1, "{}", err.code());
+            }
+        }
+        for signal in [Signal::Interrupt, Signal::Hangup, Signal::Terminate] {
+            let code = Error::Interrupted(signal).exit_code();
+            assert!(EXIT_STATUSES.iter().any(|s| s.code == code), "{code} has a row");
         }
         assert_eq!(Error::BrokenPipe.exit_code(), 0);
         assert_eq!(Error::Io(String::new()).exit_code(), 1);
-        assert_eq!(Error::Interrupted.exit_code(), 130);
+        assert_eq!(Error::Interrupted(Signal::Interrupt).exit_code(), 130);
+        assert_eq!(Error::Interrupted(Signal::Terminate).exit_code(), 143);
+        assert_eq!(Error::Interrupted(Signal::Hangup).exit_code(), 129);
         assert_eq!(Error::config("f", "l", "m").exit_code(), 8);
     }
 }

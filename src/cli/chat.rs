@@ -8,6 +8,7 @@
 use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
+use crate::error::Signal;
 use crate::gateway::{Delivery, Gateway, Request};
 use crate::store::recorder::Lifetime;
 use crate::types::{EventSink, Params, Progress, Response};
@@ -139,12 +140,33 @@ pub async fn run(
     Ok(0)
 }
 
-/// Resolves at Ctrl-C: the request's cancellation.
-async fn interrupted() {
+/// Resolves at Ctrl-C, SIGTERM or SIGHUP, with which: the request's cancellation. CI cancellation, `timeout` and
+/// systemd send SIGTERM; a closed terminal sends SIGHUP; each stops the request as Ctrl-C does.
+async fn interrupted() -> Signal {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+            return ctrl_c().await;
+        };
+        tokio::select! {
+            signal = ctrl_c() => signal,
+            _ = term.recv() => Signal::Terminate,
+            _ = hup.recv() => Signal::Hangup,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c().await
+    }
+}
+
+async fn ctrl_c() -> Signal {
     if tokio::signal::ctrl_c().await.is_err() {
         // No signal handler could be installed: the request simply cannot be cancelled this way.
         std::future::pending::<()>().await;
     }
+    Signal::Interrupt
 }
 
 fn render(out: &mut Output, delivery: Delivery, response: &Response) -> Result<()> {

@@ -1,8 +1,8 @@
 //! The gateway: one request, top to bottom, in one call.
 //!
 //! A caller (the command line today, an HTTP server later) states a [`Request`], hands over an
-//! [`EventSink`] for what happens on the way (progress, streamed text) and a future that resolves when the request
-//! should stop (Ctrl-C), and gets back an [`Outcome`]. Everything between is here, in [`Gateway::run`], which reads
+//! [`EventSink`] for what happens on the way (progress, streamed text) and a future that resolves, with the
+//! [`Signal`], when the request should stop (Ctrl-C, SIGTERM, SIGHUP), and gets back an [`Outcome`]. Everything between is here, in [`Gateway::run`], which reads
 //! in order:
 //!
 //! 1. make sure the request can be recorded (the database, when it needs one) before anything is sent;
@@ -25,7 +25,7 @@ pub use attempt::{cost, new_request_id};
 pub use request::{Delivery, Outcome, Request};
 
 use crate::config::{Model, Registry, profile};
-use crate::error::Suggestion;
+use crate::error::{Signal, Suggestion};
 use crate::provider::{Client, Limits};
 use crate::store::recorder::{Lifetime, Recorder};
 use crate::store::{Conversation, Store, StoredMessage, Turn};
@@ -56,7 +56,7 @@ impl Gateway {
     }
 
     /// Run one request to its end. See the module documentation for the steps.
-    pub async fn run(&self, req: &Request, sink: &mut dyn EventSink, cancel: impl Future<Output = ()>) -> Outcome {
+    pub async fn run(&self, req: &Request, sink: &mut dyn EventSink, cancel: impl Future<Output = Signal>) -> Outcome {
         let name = req.model.as_deref().unwrap_or(&self.registry.system().default_model);
         let mut attempt = Attempt::new(&req.user, req.delivery.command(), name, req.provider.as_deref());
 
@@ -95,7 +95,7 @@ impl Gateway {
                 let send = self.send(model, chat, req, &attempt.request_id, keep_text, sink);
                 tokio::select! {
                     result = send => result,
-                    () = cancel => Err(Error::Interrupted),
+                    signal = cancel => Err(Error::Interrupted(signal)),
                 }
             }
             Err(err) => {

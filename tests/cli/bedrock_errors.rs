@@ -658,6 +658,16 @@ fn interrupt(
     args: &[&str],
     ready: impl Fn(&str) -> bool,
 ) -> (std::process::ExitStatus, String, String) {
+    signal(sandbox, args, "INT", ready)
+}
+
+/// [`interrupt`] with any signal (`INT`, `TERM`, `HUP`).
+fn signal(
+    sandbox: &Sandbox,
+    args: &[&str],
+    name: &str,
+    ready: impl Fn(&str) -> bool,
+) -> (std::process::ExitStatus, String, String) {
     let mut child = sandbox
         .command()
         .args(args)
@@ -679,7 +689,8 @@ fn interrupt(
             stdout.extend(chunk);
         }
     }
-    let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
+    let sent =
+        std::process::Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status().expect("kill");
     assert!(sent.success());
 
     let status = wait_for_exit(&mut child);
@@ -706,6 +717,33 @@ fn ctrl_c_mid_stream_exits_130_and_keeps_the_partial_text() {
     assert_eq!(status.code(), Some(130), "stderr: {stderr}");
     assert_eq!(stdout, "Partial\n");
     assert!(stderr.contains("interrupted"), "{stderr}");
+}
+
+/// SIGTERM (CI cancellation, `timeout`, systemd) and SIGHUP stop a request as Ctrl-C does: what was printed stays,
+/// the conversation is left as it was, the attempt is recorded, and the exit code is 128 + the signal (143, 129).
+/// Both used to kill the process with no record.
+#[test]
+fn sigterm_and_sighup_mid_stream_stop_like_ctrl_c_and_are_recorded() {
+    for (name, code) in [("TERM", 143), ("HUP", 129)] {
+        let server = BedrockServer::start();
+        server.push(stalled_claude_stream());
+        let sandbox = Sandbox::bedrock(&server);
+        sandbox.llmgw().args(["conv", "create", "--name", "trip"]).assert().success();
+        let args = ["--json", "stream", "--conv", "trip", "-m", "claude", "hi"];
+        let (status, stdout, stderr) = signal(&sandbox, &args, name, |out| out.contains("\"Partial\"}\n"));
+        assert_eq!(status.code(), Some(code), "{name}: {stderr}");
+        let events = json_lines(stdout.as_bytes());
+        assert_eq!(events[0], json!({ "type": "delta", "text": "Partial" }), "{name}");
+        assert_eq!(
+            (&events[1]["error"]["code"], &events[1]["error"]["exit_code"]),
+            (&json!("interrupted"), &json!(code))
+        );
+        let out = sandbox.llmgw().args(["--json", "conv", "show", "trip"]).assert().success();
+        assert_eq!(json_doc(&out.get_output().stdout)["messages"], json!([]), "{name}: the conversation is as it was");
+        let out = sandbox.llmgw().args(["--json", "metrics"]).assert().success();
+        let total = json_doc(&out.get_output().stdout)["total"].clone();
+        assert_eq!((total["requests"].as_u64(), total["failed"].as_u64()), (Some(1), Some(1)), "{name}: recorded");
+    }
 }
 
 #[test]
