@@ -174,6 +174,23 @@ impl Error {
         }
     }
 
+    /// The same error with `f` applied to every text it carries (messages, reasons, hints): to take secrets out.
+    pub fn map_text(self, f: impl Fn(&str) -> String) -> Self {
+        match self {
+            Error::Usage(m) => Error::Usage(f(&m)),
+            Error::ModelNotReady { model, reason, suggestions } => {
+                Error::ModelNotReady { model, reason: f(&reason), suggestions }
+            }
+            Error::NotFound(m) => Error::NotFound(f(&m)),
+            Error::Auth { message, hint } => Error::Auth { message: f(&message), hint: hint.map(|h| f(&h)) },
+            Error::RateLimited { message, failure } => Error::RateLimited { message: f(&message), failure },
+            Error::Provider { message, failure } => Error::Provider { message: f(&message), failure },
+            Error::Io(m) => Error::Io(f(&m)),
+            Error::Internal(m) => Error::Internal(f(&m)),
+            other => other,
+        }
+    }
+
     /// The HTTP status the provider answered with.
     pub fn with_status(mut self, status: u16) -> Self {
         if let Some(failure) = self.failure_mut() {

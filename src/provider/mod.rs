@@ -45,17 +45,17 @@ impl Client {
     /// Where `model`'s requests go, for `-v`: region and endpoint, never secrets.
     pub fn describe(&self, model: &Model) -> String {
         match self {
-            Client::Bedrock(b) => b.describe(),
+            Client::Bedrock(b) => without_userinfo(&b.describe()),
             Client::Local(_) => "offline (no network)".into(),
-            Client::OpenAi(o) => o.describe(model),
+            Client::OpenAi(o) => o.redactor.text(&o.describe(model)),
         }
     }
 
     pub async fn chat(&self, model: &Model, req: &ChatRequest, limits: Limits) -> Result<Completion> {
         match self {
-            Client::Bedrock(b) => b.chat(model, req, limits).await,
+            Client::Bedrock(b) => b.chat(model, req, limits).await.map_err(|e| Redactor::default().error(e)),
             Client::Local(l) => l.chat(req),
-            Client::OpenAi(o) => o.chat(model, req, limits).await,
+            Client::OpenAi(o) => o.chat(model, req, limits).await.map_err(|e| o.redactor.error(e)),
         }
     }
 
@@ -67,9 +67,9 @@ impl Client {
         sink: &mut dyn EventSink,
     ) -> Result<StreamEnd> {
         match self {
-            Client::Bedrock(b) => b.stream(model, req, limits, sink).await,
+            Client::Bedrock(b) => b.stream(model, req, limits, sink).await.map_err(|e| Redactor::default().error(e)),
             Client::Local(l) => l.stream(req, sink).await,
-            Client::OpenAi(o) => o.stream(model, req, limits, sink).await,
+            Client::OpenAi(o) => o.stream(model, req, limits, sink).await.map_err(|e| o.redactor.error(e)),
         }
     }
 }
@@ -131,7 +131,85 @@ pub(crate) fn endpoint(vars: &[&str], setting: Option<&str>, file: &str, field: 
     Ok(Some(value))
 }
 
+/// The secret values a transport knows (its API key, the password of a URL), taken out of every text it returns:
+/// messages, `-v` lines. A server that echoes the key in its error, or an endpoint written `https://user:pw@host`,
+/// never puts the secret on the user's screen or in `--json`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    pub fn add(&mut self, secret: &str) {
+        // A very short value would blank ordinary words; no real key is that short.
+        if secret.len() >= 6 {
+            self.secrets.push(secret.to_string());
+        }
+    }
+
+    pub fn text(&self, text: &str) -> String {
+        let mut text = without_userinfo(text);
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), "[redacted]");
+            }
+        }
+        text
+    }
+
+    pub fn error(&self, err: crate::Error) -> crate::Error {
+        err.map_text(|text| self.text(text))
+    }
+}
+
+/// `scheme://user:password@host/...` -> `scheme://[redacted]@host/...`, wherever a URL stands in `text`.
+pub(crate) fn without_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end =
+            tail.find(|c: char| matches!(c, '/' | '?' | '#' | ')' | '>' | '"' | '\'') || c.is_whitespace());
+        let authority = &tail[..authority_end.unwrap_or(tail.len())];
+        match authority.rfind('@') {
+            Some(userinfo_end) => {
+                out.push_str("[redacted]");
+                rest = &tail[userinfo_end..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// An environment variable that is set to something other than blanks.
 pub(crate) fn non_empty_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_and_known_secrets_are_taken_out_of_any_text() {
+        assert_eq!(
+            without_userinfo("could not reach http://ann:hunter2@127.0.0.1:9/v1 (or https://x@h?q): refused"),
+            "could not reach http://[redacted]@127.0.0.1:9/v1 (or https://[redacted]@h?q): refused"
+        );
+        assert_eq!(
+            without_userinfo("mail me@example.org at https://host/a@b"),
+            "mail me@example.org at https://host/a@b"
+        );
+        let mut redactor = Redactor::default();
+        redactor.add("sk-live-0123456789");
+        redactor.add("abc");
+        assert_eq!(
+            redactor.text("Incorrect API key provided: sk-live-0123456789."),
+            "Incorrect API key provided: [redacted]."
+        );
+        assert_eq!(redactor.text("abc stays"), "abc stays", "too short to be a key");
+    }
 }

@@ -48,6 +48,8 @@ enum Shape {
 
 pub struct OpenAi {
     http: reqwest::Client,
+    /// The key and any URL password, taken out of everything this transport returns.
+    pub(super) redactor: super::Redactor,
     shape: Shape,
     /// Provider name, for messages.
     name: String,
@@ -122,7 +124,9 @@ impl OpenAi {
             _ => unreachable!("checked above"),
         };
 
+        let mut redactor = super::Redactor::default();
         if let Some(key) = key {
+            redactor.add(&key);
             let (name, value) = match shape {
                 Shape::Azure { .. } => ("api-key", key),
                 Shape::OpenAi { .. } => ("authorization", format!("Bearer {key}")),
@@ -144,6 +148,7 @@ impl OpenAi {
             .build()
             .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {}", error_chain(&e))))?;
         Ok(OpenAi {
+            redactor,
             http,
             shape,
             name: settings.name.clone(),

@@ -221,3 +221,32 @@ fn terminal_escapes_in_a_providers_message_are_never_written_raw() {
     let error = chat_error(&openai_sandbox(&server), &["-m", "gpt-4o", "hi"], 2);
     assert_eq!(error["message"].as_str().map(|m| m.contains('\u{1b}')), Some(true), "JSON escapes it itself");
 }
+
+/// No secret value llmgw knows reaches its output: a server that echoes the key in its error, and a password in the
+/// endpoint URL, are redacted in the message, `--json` and `-v` alike.
+#[test]
+fn a_key_echoed_by_the_server_and_a_url_password_never_reach_the_output() {
+    let echo = format!("Incorrect API key provided: {OPENAI_KEY}. You can find your API key at https://example.test");
+    let server = OpenAiServer::scripted([
+        Reply::error(401, "invalid_api_key", &echo),
+        Reply::error(401, "invalid_api_key", &echo),
+    ]);
+    let out = openai_sandbox(&server).llmgw().args(["chat", "-m", "gpt-4o", "hi"]).assert().code(5);
+    let text = crate::support::stderr(out.get_output());
+    assert!(!text.contains(OPENAI_KEY) && text.contains("Incorrect API key provided: [redacted]"), "{text}");
+    let error = chat_error(&openai_sandbox(&server), &["-m", "gpt-4o", "hi"], 5);
+    assert!(!error.to_string().contains(OPENAI_KEY), "{error}");
+
+    let server = OpenAiServer::scripted([Reply::Json(completion("gpt-4o", "ok", 1, 1, "stop"))]);
+    let with_password = server.base_url().replacen("://", "://ann:hunter2-pass@", 1);
+    let sandbox = direct().env("OPENAI_BASE_URL", &with_password).env("OPENAI_API_KEY", OPENAI_KEY);
+    let out = sandbox.llmgw().args(["-v", "chat", "-m", "gpt-4o", "hi"]).assert().success();
+    let text = crate::support::stderr(out.get_output());
+    assert!(!text.contains("hunter2-pass") && text.contains("[redacted]@127.0.0.1"), "{text}");
+    // Unreachable: the connection error names the URL, without its password.
+    let closed = with_password.replace(&server.addr().port().to_string(), "9");
+    let sandbox = direct().env("OPENAI_BASE_URL", &closed).env("OPENAI_API_KEY", OPENAI_KEY);
+    let out = sandbox.llmgw().args(["--json", "chat", "-m", "gpt-4o", "hi"]).assert().code(7);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(!stdout.contains("hunter2-pass") && stdout.contains("127.0.0.1"), "{stdout}");
+}
