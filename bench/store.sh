@@ -34,7 +34,7 @@ db=$work/bench.db
 
 echo "== seeding $REQUESTS requests, $CONVERSATIONS conversations, one of $MESSAGES messages"
 now_ms=$(($(date +%s) * 1000))
-# llmgw's duration_bin (src/store.rs) in SQL: exact below 32 ms, then 16 bins per doubling.
+# llmgw's duration_bin (src/store/records.rs) in SQL: exact below 32 ms, then 16 bins per doubling.
 shift="CASE"
 for k in $(seq 1 40); do shift="$shift WHEN duration_ms < $((1 << (k + 5))) THEN $k"; done
 bin="CASE WHEN duration_ms < 32 THEN duration_ms ELSE ($shift END) * 16 + (duration_ms >> ($shift END)) END"
