@@ -10,6 +10,7 @@ pub mod cli;
 pub mod codec;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod gateway;
 pub mod provider;
 pub mod store;

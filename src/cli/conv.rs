@@ -65,7 +65,7 @@ pub enum ConvCommand {
         #[command(flatten)]
         user: UserArg,
         /// At most this many
-        #[arg(long, value_name = "N", default_value_t = 20)]
+        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
         limit: u32,
         /// Only conversations with a message containing all these words (full-text search)
         #[arg(long, value_name = "TEXT")]

@@ -141,10 +141,18 @@ struct SystemFile {
 
 // ---- Loading ----
 
-/// Where a model's entry is written: its file and `vendors[i].models[j]`.
+/// Where a model's entry is written: its file and `vendors[group].models[index]`.
 struct Origin {
     file: usize,
-    at: String,
+    group: usize,
+    index: usize,
+}
+
+impl Origin {
+    /// `vendors[i].models[j]`: made only for a message, not for every model loaded.
+    fn at(&self) -> String {
+        format!("vendors[{}].models[{}]", self.group, self.index)
+    }
 }
 
 /// The models read so far, with where each came from (for errors that name two places).
@@ -153,6 +161,8 @@ struct Catalogue {
     models: Vec<Model>,
     origins: Vec<Origin>,
     files: Vec<File>,
+    /// `(provider, modelId)` to its index in `models`, so a duplicate is found in constant time.
+    ids: HashMap<(String, String), usize>,
 }
 
 pub(super) fn load(root: &ConfigRoot) -> Result<Registry> {
@@ -294,6 +304,14 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
         }),
         Local => Transport::Local,
     };
+    let error = |field: &str, message: String| source.error(file, field, message);
+    let t = s.timeouts;
+    in_range(t.connect_ms, 1..=MAX_WAIT_MS, "milliseconds").map_err(|m| error("timeouts.connectMs", m))?;
+    in_range(t.request_ms, 1..=MAX_WAIT_MS, "milliseconds").map_err(|m| error("timeouts.requestMs", m))?;
+    let r = s.retries;
+    in_range(r.max_attempts, 1..=MAX_ATTEMPTS, "attempts").map_err(|m| error("retries.maxAttempts", m))?;
+    in_range(r.initial_backoff_ms, 0..=MAX_BACKOFF_MS, "milliseconds")
+        .map_err(|m| error("retries.initialBackoffMs", m))?;
     Ok(ProviderSettings {
         name: folder.to_string(),
         display_name: s.display_name,
@@ -343,6 +361,9 @@ fn load_system(source: &Source) -> Result<SystemDefaults> {
     let mut system = SystemDefaults::default();
     for file in source.list_all("system")? {
         let s: SystemFile = source.parse(&file)?;
+        let error = |field: &str, message: String| source.error(&file, field, message);
+        in_range(s.max_tokens, 1..=MAX_TOKENS, "tokens").map_err(|m| error("maxTokens", m))?;
+        in_range(s.request_timeout_ms, 1..=MAX_WAIT_MS, "milliseconds").map_err(|m| error("requestTimeoutMs", m))?;
         if let Some(model) = s.default_model {
             system.default_model = model;
         }
@@ -373,16 +394,16 @@ fn load_models(
             return Err(source.error(&file, format!("vendors[{gi}].name"), message));
         };
         for (mi, entry) in group.models.into_iter().enumerate() {
-            let at = format!("vendors[{gi}].models[{mi}]");
-            let model = build_model(source, &file, &at, entry, provider, vendor, modalities)?;
-            if let Some(j) =
-                catalogue.models.iter().position(|m| m.provider == provider.0 && m.model_id == model.model_id)
-            {
-                let message = format!("duplicate modelId '{}' (also at {})", model.model_id, catalogue.origins[j].at);
-                return Err(source.error(&file, format!("{at}.modelId"), message));
+            let origin = Origin { file: file_index, group: gi, index: mi };
+            let model = build_model(source, &file, &origin, entry, provider, vendor, modalities)?;
+            let key = (provider.0.to_string(), model.model_id.clone());
+            if let Some(&j) = catalogue.ids.get(&key) {
+                let message = format!("duplicate modelId '{}' (also at {})", model.model_id, catalogue.origins[j].at());
+                return Err(source.error(&file, format!("{}.modelId", origin.at()), message));
             }
+            catalogue.ids.insert(key, catalogue.models.len());
             catalogue.models.push(model);
-            catalogue.origins.push(Origin { file: file_index, at });
+            catalogue.origins.push(origin);
         }
     }
     catalogue.files.push(file);
@@ -393,13 +414,13 @@ fn load_models(
 fn build_model(
     source: &Source,
     file: &File,
-    at: &str,
+    origin: &Origin,
     entry: ModelEntry,
     (provider, kind): (&str, ProviderKind),
     vendor: &VendorSettings,
     modalities: &[String],
 ) -> Result<Model> {
-    let error = |field: &str, message: String| source.error(file, format!("{at}.{field}"), message);
+    let error = |field: &str, message: String| source.error(file, format!("{}.{field}", origin.at()), message);
     let id = entry.model_id;
     if id.trim().is_empty() {
         return Err(error("modelId", "modelId must not be empty".to_string()));
@@ -445,6 +466,12 @@ fn build_model(
     if let Some(k) = entry.aliases.iter().position(|a| a.trim().is_empty()) {
         return Err(error(&format!("aliases[{k}]"), "an alias must not be empty".to_string()));
     }
+    in_range(entry.max_output_tokens, 1..=MAX_TOKENS, "tokens").map_err(|m| error("maxOutputTokens", m))?;
+    in_range(entry.context_window, 1..=MAX_CONTEXT, "tokens").map_err(|m| error("contextWindow", m))?;
+    if let Some(p) = entry.pricing {
+        price(p.input_per_million).map_err(|m| error("pricing.inputPerMillion", m))?;
+        price(p.output_per_million).map_err(|m| error("pricing.outputPerMillion", m))?;
+    }
     let gateway = entry.llmgateway;
     let provisioned = gateway.provisioned.unwrap_or(gateway.billing == Some(Billing::Provisioned));
     let billing = gateway.billing.unwrap_or(if provisioned { Billing::Provisioned } else { Billing::OnDemand });
@@ -476,33 +503,73 @@ fn build_model(
     })
 }
 
+// ---- Numbers: what llmgw can act on. A value outside is a typo (or would overflow a timer), so it is an error
+// naming the field rather than a surprise at request time. ----
+
+/// A day: the longest wait llmgw arms, as for `--timeout`.
+const MAX_WAIT_MS: u64 = 86_400_000;
+const MAX_ATTEMPTS: u32 = 10;
+const MAX_BACKOFF_MS: u64 = 60_000;
+/// More than any model generates in one reply, or holds in its context.
+const MAX_TOKENS: u32 = 10_000_000;
+const MAX_CONTEXT: u64 = 1_000_000_000;
+/// US dollars per million tokens; the dearest models cost hundreds.
+const MAX_PRICE: f64 = 1_000_000.0;
+
+fn in_range<T: PartialOrd + std::fmt::Display>(
+    value: Option<T>,
+    range: std::ops::RangeInclusive<T>,
+    unit: &str,
+) -> std::result::Result<(), String> {
+    match value {
+        Some(v) if !range.contains(&v) => {
+            Err(format!("{v} is out of range: expected {} to {} {unit}", range.start(), range.end()))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn price(usd: f64) -> std::result::Result<(), String> {
+    if usd.is_finite() && (0.0..=MAX_PRICE).contains(&usd) {
+        Ok(())
+    } else {
+        Err(format!("{usd} is out of range: expected 0 to {MAX_PRICE} US dollars per million tokens"))
+    }
+}
+
 /// Aliases are unique across the catalogue (ignoring case, as lookup does) and never another model's id.
 fn check_aliases(source: &Source, catalogue: &Catalogue) -> Result<()> {
     let models = &catalogue.models;
+    // Model ids ignoring case, each to the models that have it (two providers may serve one id).
+    let mut ids: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, model) in models.iter().enumerate() {
+        ids.entry(model.model_id.to_ascii_lowercase()).or_default().push(i);
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, model) in models.iter().enumerate() {
         let origin = &catalogue.origins[i];
         let file = &catalogue.files[origin.file];
         for (k, alias) in model.aliases.iter().enumerate() {
-            let field = format!("{}.aliases[{k}]", origin.at);
+            let field = || format!("{}.aliases[{k}]", origin.at());
             let described = |j: usize| {
                 let other = &catalogue.origins[j];
-                format!("'{}' ({} {})", models[j].model_id, catalogue.files[other.file].path.display(), other.at)
+                format!("'{}' ({} {})", models[j].model_id, catalogue.files[other.file].path.display(), other.at())
             };
-            if let Some(&j) = seen.get(&alias.to_ascii_lowercase()) {
+            let key = alias.to_ascii_lowercase();
+            if let Some(&j) = seen.get(&key) {
                 let message = if j == i {
                     format!("alias '{alias}' is listed twice for model '{}'", model.model_id)
                 } else {
                     format!("alias '{alias}' of model '{}' is already used by model {}", model.model_id, described(j))
                 };
-                return Err(source.error(file, field, message));
+                return Err(source.error(file, field(), message));
             }
-            if let Some(j) = models.iter().position(|m| m.model_id.eq_ignore_ascii_case(alias)).filter(|&j| j != i) {
+            if let Some(&j) = ids.get(&key).and_then(|owners| owners.iter().find(|&&j| j != i)) {
                 let message =
                     format!("alias '{alias}' of model '{}' is the modelId of model {}", model.model_id, described(j));
-                return Err(source.error(file, field, message));
+                return Err(source.error(file, field(), message));
             }
-            seen.insert(alias.to_ascii_lowercase(), i);
+            seen.insert(key, i);
         }
     }
     Ok(())

@@ -27,6 +27,10 @@ pub(super) struct Source<'a> {
     layers: Vec<Layer<'a>>,
 }
 
+/// The largest configuration file llmgw reads: a catalogue of 10,000 models is about 3 MB. A bigger one is a
+/// mistake (a link to `/dev/zero`, a log file), read no further.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The extensions a configuration file may have, in the order they are tried.
 const EXTENSIONS: [&str; 3] = ["json", "yaml", "yml"];
 
@@ -60,9 +64,8 @@ impl Layer<'_> {
             Layer::Builtin => {
                 Ok(builtin::FILES.iter().find(|(path, _)| *path == rel).map(|(_, text)| Cow::Borrowed(*text)))
             }
-            Layer::Dir(dir) => match std::fs::read_to_string(dir.join(rel)) {
-                Ok(text) => Ok(Some(Cow::Owned(text))),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Layer::Dir(dir) => match crate::files::read_bounded(&dir.join(rel), MAX_FILE_BYTES) {
+                Ok(text) => Ok(text.map(Cow::Owned)),
                 Err(err) => Err(Error::config(self.display_path(rel), "cannot read", err.to_string())),
             },
         }

@@ -83,16 +83,16 @@ impl Store {
         Ok(data.join("llmgw").join("llmgw.db"))
     }
 
-    /// Open (creating it owner-only when missing) and migrate the database at `path`.
+    /// Open (creating it owner-only when missing) and migrate the database at `path`, which must be a regular file
+    /// and not a symbolic link ([`crate::files`]).
     pub fn open(path: &Path) -> Result<Store> {
         let fail = |message: String| Error::Store { path: path.to_owned(), message };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
             create_private_dir(dir).map_err(|e| fail(format!("cannot create the directory {}: {e}", dir.display())))?;
         }
-        if !path.exists() {
-            create_private_file(path).map_err(|e| fail(format!("cannot create the database: {e}")))?;
-        }
-        let conn = Connection::open(path).map_err(|e| store_error(path, e))?;
+        crate::files::ensure_kept(path).map_err(|e| fail(format!("cannot use the database: {e}")))?;
+        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| store_error(path, e))?;
         let mut store = Store { conn, path: path.to_owned() };
         store.setup().map_err(|e| store_error(path, e))?;
         store.migrate()?;
@@ -168,20 +168,6 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
-}
-
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        other => other.map(drop),
-    }
-}
-
-#[cfg(not(unix))]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new().write(true).create(true).open(path).map(drop)
 }
 
 /// Whether `text` has the shape of an id that [`new_id`] makes with `prefix`.

@@ -22,7 +22,7 @@ use super::{BUSY_TIMEOUT, RequestRecord, SCHEMA_VERSION, Store, is_busy, records
 use crate::time::now_ms;
 use crate::{Error, Result};
 use rusqlite::params;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,7 +51,9 @@ impl Spool {
     /// that a newer llmgw wrote, is the same error `Store::open` gives, found by reading its first 100 bytes.
     pub fn ready(database: &Path) -> Result<Option<Spool>> {
         let mut header = [0u8; 100];
-        let Ok(mut file) = File::open(database) else { return Ok(None) };
+        let opened = crate::files::read_kept(database)
+            .map_err(|e| store_error(database, format!("cannot use the database: {e}")))?;
+        let Some(mut file) = opened else { return Ok(None) };
         let read = read_up_to(&mut file, &mut header).map_err(|e| store_error(database, e.to_string()))?;
         if read == 0 {
             return Ok(None);
@@ -85,7 +87,8 @@ impl Spool {
         // Each try loses only to an ingest that claimed the file between this open and this lock; eight in a row
         // would take eight ingests within a few microseconds.
         for _ in 0..8 {
-            let file = open_append(&self.path).map_err(|e| self.error(format!("cannot open the spool: {e}")))?;
+            let file =
+                crate::files::append_kept(&self.path).map_err(|e| self.error(format!("cannot open the spool: {e}")))?;
             file.lock_shared().map_err(|e| self.error(format!("cannot lock the spool: {e}")))?;
             let opened = file.metadata().map_err(|e| self.error(e.to_string()))?;
             if !is_live(&self.path, &opened) {
@@ -169,17 +172,6 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
-#[cfg(unix)]
-fn open_append(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new().append(true).create(true).mode(0o600).open(path)
-}
-
-#[cfg(not(unix))]
-fn open_append(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().append(true).create(true).open(path)
-}
-
 /// Whether the file opened as `opened` is still the one at `path` (an ingest may have renamed it since).
 #[cfg(unix)]
 fn is_live(path: &Path, opened: &std::fs::Metadata) -> bool {
@@ -220,6 +212,7 @@ impl Store {
             path: spool.path().to_owned(),
             message: format!("cannot {what} the spool: {e}"),
         };
+        crate::files::check_kept(spool.path()).map_err(|e| io("use", e))?;
         let live = spool.path().exists();
         if !live && spool.claimed().map_err(|e| io("list", e))?.is_empty() {
             return Ok(Some(Ingested::default()));
@@ -245,10 +238,10 @@ impl Store {
         let mut done = Vec::new();
         for path in spool.claimed().map_err(|e| io("list", e))? {
             let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
-            let mut file = match std::fs::File::open(&path) {
-                Ok(file) => file,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io("open", e)),
+            let mut file = match crate::files::read_kept(&path) {
+                Ok(Some(file)) => file,
+                Ok(None) => continue,
+                Err(e) => return Err(Error::Store { path, message: format!("cannot use this spool file: {e}") }),
             };
             // Wait for an append that opened this file before it was claimed.
             file.lock().map_err(|e| io("lock", e))?;
@@ -389,7 +382,7 @@ pub(super) mod tests {
         let spool = Spool::of(&db);
         spool.append(&record("before")).unwrap();
         // What a full disk leaves: the start of a record and no newline.
-        let mut file = OpenOptions::new().append(true).open(spool.path()).unwrap();
+        let mut file = std::fs::OpenOptions::new().append(true).open(spool.path()).unwrap();
         file.write_all(br#"{"request_id":"torn","time_ms":17"#).unwrap();
         spool.append(&record("after")).unwrap();
         // Torn inside a character: "\u{e9}" is two bytes in UTF-8.
@@ -444,7 +437,7 @@ pub(super) mod tests {
         let spool = Spool::of(&db);
         spool.append(&record("a")).unwrap();
         // An appender that holds its lock and has not written yet.
-        let appender = open_append(spool.path()).unwrap();
+        let appender = crate::files::append_kept(spool.path()).unwrap();
         appender.lock_shared().unwrap();
         let ingest = std::thread::spawn({
             let db = db.clone();
@@ -467,7 +460,7 @@ pub(super) mod tests {
         let (_dir, db) = temp_db();
         let spool = Spool::of(&db);
         spool.append(&record("a")).unwrap();
-        let opened = open_append(spool.path()).unwrap().metadata().unwrap();
+        let opened = crate::files::append_kept(spool.path()).unwrap().metadata().unwrap();
         assert!(is_live(spool.path(), &opened));
         std::fs::rename(spool.path(), spool.dir().join(spool.claimed_name())).unwrap();
         assert!(!is_live(spool.path(), &opened), "claimed");

@@ -335,3 +335,90 @@ fn an_endpoint_without_a_scheme_exits_8_naming_the_variable_and_never_the_reques
     let text = stderr(cmd.assert().code(8).get_output());
     assert!(text.contains("providers/openai/settings.json: baseUrl"), "{text}");
 }
+
+/// Every number a config file gives is range-checked when the catalogue loads: out of range (zero, negative, huge,
+/// a fraction where a count goes) is exit 8 naming the file and the field, whatever the command. A number llmgw
+/// cannot use would otherwise be a panic or a timer that never fires.
+#[test]
+fn every_numeric_config_value_is_range_checked_into_a_config_error() {
+    use serde_json::json;
+    // (file, the object to edit, field, bad values)
+    let settings = "providers/openai/settings.json";
+    let models = "providers/openai/models.json";
+    let system = "system/defaults.json";
+    let cases: [(&str, &[&str], &str, Vec<serde_json::Value>); 10] = [
+        (settings, &["timeouts"], "connectMs", vec![json!(0), json!(86_400_001), json!(-5), json!(1e20)]),
+        (settings, &["timeouts"], "requestMs", vec![json!(0), json!(u64::MAX)]),
+        (settings, &["retries"], "maxAttempts", vec![json!(0), json!(11), json!(4_294_967_296_u64)]),
+        (settings, &["retries"], "initialBackoffMs", vec![json!(60_001), json!(-1)]),
+        (system, &[], "maxTokens", vec![json!(0), json!(10_000_001), json!(1.5)]),
+        (system, &[], "requestTimeoutMs", vec![json!(0), json!(86_400_001)]),
+        (models, &["model"], "maxOutputTokens", vec![json!(0), json!(10_000_001)]),
+        (models, &["model"], "contextWindow", vec![json!(0), json!(1_000_000_001)]),
+        (models, &["model", "pricing"], "inputPerMillion", vec![json!(-0.01), json!(1e308)]),
+        (models, &["model", "pricing"], "outputPerMillion", vec![json!(-1), json!(1_000_001)]),
+    ];
+    let sandbox = Sandbox::new();
+    for (file, path, field, values) in cases {
+        for value in values {
+            let dir = sandbox.copy_config();
+            edit_json(&dir.join(file), |doc| {
+                let mut at = doc;
+                for step in path {
+                    at = if *step == "model" { &mut at["vendors"][0]["models"][0] } else { &mut at[*step] };
+                }
+                at[field] = value.clone();
+            });
+            let out = sandbox.llmgw().arg("--config").arg(&dir).args(["models", "list"]).output().unwrap();
+            let err = stderr(&out);
+            let what = format!("{file} {field} = {value}");
+            assert_eq!(out.status.code(), Some(8), "{what}: {err}");
+            assert!(err.contains(file) && err.contains(field), "{what}: {err}");
+            assert!(!err.contains("panicked"), "{what}: {err}");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+}
+
+/// A config file must be a regular file of at most 16 MB: a FIFO hung llmgw, a link to /dev/zero read 2 GB. Each
+/// is exit 8 naming the file, at once; a link to a regular file (dotfile managers make them) is fine.
+#[cfg(unix)]
+#[test]
+fn a_config_file_that_is_a_fifo_a_device_or_huge_exits_8_naming_it() {
+    let sandbox = Sandbox::new();
+    let make_fifo = |path: &std::path::Path| {
+        let status = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo");
+        assert!(status.success());
+    };
+    type Spoil = fn(&std::path::Path, &dyn Fn(&std::path::Path));
+    let spoils: [(&str, &str, Spoil); 4] = [
+        ("providers.json", "FIFO", |p, fifo| fifo(p)),
+        ("vendors/meta.json", "FIFO", |p, fifo| fifo(p)),
+        ("providers/openai/models.json", "device", |p, _| std::os::unix::fs::symlink("/dev/zero", p).unwrap()),
+        ("system/defaults.json", "larger than 16 MB", |p, _| {
+            let mut text = String::from("{\"maxTokens\": 100");
+            text.push_str(&" ".repeat(17 * 1024 * 1024));
+            text.push('}');
+            std::fs::write(p, text).unwrap();
+        }),
+    ];
+    for (file, what, spoil) in spoils {
+        let dir = sandbox.copy_config();
+        let path = dir.join(file);
+        std::fs::remove_file(&path).unwrap();
+        spoil(&path, &make_fifo);
+        let started = std::time::Instant::now();
+        let out = sandbox.llmgw().arg("--config").arg(&dir).args(["chat", "-m", "echo", "hi"]).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(8), "{file}: {err}");
+        assert!(err.contains(file) && err.contains(what), "{file}: {err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file}: took {:?}", started.elapsed());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    // A link to a regular file is read through.
+    let dir = sandbox.copy_config();
+    let real = sandbox.home().join("defaults.json");
+    std::fs::rename(dir.join("system/defaults.json"), &real).unwrap();
+    std::os::unix::fs::symlink(&real, dir.join("system/defaults.json")).unwrap();
+    sandbox.llmgw().arg("--config").arg(&dir).args(["chat", "-m", "echo", "hi"]).assert().success();
+}

@@ -18,6 +18,7 @@ mod completions;
 mod config;
 mod conv;
 mod conv_concurrency;
+mod kept_files;
 mod metrics;
 mod models;
 mod offline;

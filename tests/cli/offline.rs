@@ -52,11 +52,46 @@ fn unknown_flag_is_clap_usage_error_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--frobnicate"));
 }
 
+/// Every numeric flag takes only values llmgw can act on: anything else (out of range, huge, negative, not a
+/// number, NaN, infinite) is a usage error (exit 2) naming the flag, never a panic. `--timeout 1e20` was a panic.
 #[test]
-fn out_of_range_temperature_is_a_usage_error() {
-    llmgw().args(["chat", "-m", "echo", "--temperature", "3", "hi"]).assert().code(2);
-    llmgw().args(["chat", "-m", "echo", "--top-p", "1.5", "hi"]).assert().code(2);
-    llmgw().args(["chat", "-m", "echo", "--max-tokens", "0", "hi"]).assert().code(2);
+fn every_numeric_flag_is_range_checked_into_a_usage_error() {
+    let absurd = ["1e20", "-1", "0", "nan", "inf", "-inf", "18446744073709551616", "x", ""];
+    let flags: [(&[&str], &str, &[&str]); 5] = [
+        (&["chat", "-m", "echo"], "--temperature", &["3", "2.0001"]),
+        (&["chat", "-m", "echo"], "--top-p", &["1.5"]),
+        (&["stream", "-m", "echo"], "--max-tokens", &["4294967296"]),
+        (&["chat", "-m", "echo"], "--timeout", &["86401"]),
+        (&["conv", "list"], "--limit", &[]),
+    ];
+    let sandbox = crate::support::Sandbox::new().env("LLMGW_NO_LOG", "1");
+    for (command, flag, own) in flags {
+        for value in absurd.iter().chain(own) {
+            // 0 is a fine temperature and top-p.
+            if *value == "0" && matches!(flag, "--temperature" | "--top-p") {
+                continue;
+            }
+            let arg = format!("{flag}={value}");
+            let mut args: Vec<&str> = command.to_vec();
+            args.push(&arg);
+            if command[0] != "conv" {
+                args.push("hi");
+            }
+            let out = sandbox.llmgw().args(&args).output().unwrap();
+            let err = crate::support::stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains(flag), "{args:?} does not name the flag: {err}");
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+        }
+    }
+    // And the edges that are allowed still work.
+    for args in [
+        &["chat", "-m", "echo", "--temperature", "0", "--top-p", "1", "--timeout", "86400", "hi"][..],
+        &["chat", "-m", "echo", "--temperature", "2", "--top-p", "0", "--max-tokens", "4294967295", "hi"],
+        &["conv", "list", "--limit", "1"],
+    ] {
+        sandbox.llmgw().args(args).assert().success();
+    }
 }
 
 #[test]
