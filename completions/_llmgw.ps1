@@ -107,8 +107,8 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             break
         }
         'llmgw;chat' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: the config''s default model]')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: the config''s default model]')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config''s defaultModel]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config''s defaultModel]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'System prompt (with --conv: replaces the conversation''s own for this request only)')
@@ -134,8 +134,8 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             break
         }
         'llmgw;stream' {
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: the config''s default model]')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: the config''s default model]')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config''s defaultModel]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config''s defaultModel]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'System prompt (with --conv: replaces the conversation''s own for this request only)')

@@ -39,8 +39,8 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'llmgw;chat'= {
-            cand -m 'Model id, alias or provider/modelId [default: the config''s default model]'
-            cand --model 'Model id, alias or provider/modelId [default: the config''s default model]'
+            cand -m 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config''s defaultModel]'
+            cand --model 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config''s defaultModel]'
             cand -p 'Only consider models of this provider'
             cand --provider 'Only consider models of this provider'
             cand -s 'System prompt (with --conv: replaces the conversation''s own for this request only)'
@@ -65,8 +65,8 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --help 'Print help'
         }
         &'llmgw;stream'= {
-            cand -m 'Model id, alias or provider/modelId [default: the config''s default model]'
-            cand --model 'Model id, alias or provider/modelId [default: the config''s default model]'
+            cand -m 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config''s defaultModel]'
+            cand --model 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config''s defaultModel]'
             cand -p 'Only consider models of this provider'
             cand --provider 'Only consider models of this provider'
             cand -s 'System prompt (with --conv: replaces the conversation''s own for this request only)'

@@ -41,7 +41,7 @@ complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "conv" -d 'Create, list,
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r -f -a "(__llmgw_candidates models)"
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s m -l model -d 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config\'s defaultModel]' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s p -l provider -d 'Only consider models of this provider' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s s -l system -d 'System prompt (with --conv: replaces the conversation\'s own for this request only)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l conv -d 'Continue this stored conversation (id, or name among the user\'s conversations)' -r -f -a "(__llmgw_candidates conversations)"
@@ -61,7 +61,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l json -d 'Print one 
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s h -l help -d 'Print help'
-complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s m -l model -d 'Model id, alias or provider/modelId [default: the config\'s default model]' -r -f -a "(__llmgw_candidates models)"
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s m -l model -d 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config\'s defaultModel]' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s p -l provider -d 'Only consider models of this provider' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s s -l system -d 'System prompt (with --conv: replaces the conversation\'s own for this request only)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l conv -d 'Continue this stored conversation (id, or name among the user\'s conversations)' -r -f -a "(__llmgw_candidates conversations)"

@@ -9,7 +9,7 @@ use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
 use crate::error::Signal;
-use crate::gateway::{Delivery, Gateway, Request};
+use crate::gateway::{Delivery, Gateway, ModelChoice, Request};
 use crate::store::recorder::Lifetime;
 use crate::types::{EventSink, Params, Progress, Response};
 use crate::{Error, Result};
@@ -35,8 +35,8 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct ChatArgs {
-    /// Model id, alias or provider/modelId [default: the config's default model]
-    #[arg(short, long, env = "LLMGW_MODEL", value_name = "MODEL")]
+    /// Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config's defaultModel]
+    #[arg(short, long, value_name = "MODEL")]
     pub model: Option<String>,
     /// Only consider models of this provider
     #[arg(short, long, value_name = "PROVIDER")]
@@ -83,7 +83,7 @@ pub async fn run(
 ) -> Result<i32> {
     let request = Request {
         delivery,
-        model: args.model.clone().filter(|m| !m.is_empty()),
+        model: model_choice(args.model.as_deref()),
         provider: args.provider.clone(),
         timeout: timeout(args.timeout)?,
         params: params(&args)?,
@@ -232,6 +232,16 @@ impl EventSink for Sink<'_> {
                 self.out.verbose(format_args!("provider: {provider} ({describe})"))
             }
         }
+    }
+}
+
+/// `-m`, else `$LLMGW_MODEL`, else the catalogue's default. An empty value counts as unset.
+fn model_choice(flag: Option<&str>) -> ModelChoice {
+    const VAR: &str = "LLMGW_MODEL";
+    match (flag.filter(|m| !m.is_empty()), std::env::var(VAR).ok().filter(|m| !m.is_empty())) {
+        (Some(name), _) => ModelChoice::Given(name.to_string()),
+        (None, Some(name)) => ModelChoice::FromEnv { var: VAR, name },
+        (None, None) => ModelChoice::Default,
     }
 }
 

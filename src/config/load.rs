@@ -366,6 +366,7 @@ fn load_system(source: &Source) -> Result<SystemDefaults> {
         in_range(s.request_timeout_ms, 1..=MAX_WAIT_MS, "milliseconds").map_err(|m| error("requestTimeoutMs", m))?;
         if let Some(model) = s.default_model {
             system.default_model = model;
+            system.default_model_from = file.path.clone();
         }
         if let Some(max_tokens) = s.max_tokens {
             system.max_tokens = max_tokens;

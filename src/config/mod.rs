@@ -328,13 +328,20 @@ pub struct VendorSettings {
 pub struct SystemDefaults {
     /// A model id or alias; it is resolved when used, not at load.
     pub default_model: String,
+    /// The file that set `default_model` (`<built-in>/...` when none did), for an error about it.
+    pub default_model_from: std::path::PathBuf,
     pub max_tokens: u32,
     pub request_timeout_ms: Option<u64>,
 }
 
 impl Default for SystemDefaults {
     fn default() -> Self {
-        SystemDefaults { default_model: "claude".to_string(), max_tokens: 1024, request_timeout_ms: None }
+        SystemDefaults {
+            default_model: "claude".to_string(),
+            default_model_from: "<built-in>/system/defaults.json".into(),
+            max_tokens: 1024,
+            request_timeout_ms: None,
+        }
     }
 }
 
@@ -433,10 +440,39 @@ impl Registry {
             .or_else(|| {
                 self.models.iter().filter(in_scope).find(|m| m.aliases.iter().any(|a| a.eq_ignore_ascii_case(bare)))
             });
+        if found.is_none()
+            && let Some(p) = scope
+            && let Ok(elsewhere) = self.lookup(bare, None)
+        {
+            // The model exists, elsewhere: say so, and offer what this provider does serve.
+            return Err(Error::Unsuitable {
+                model: bare.to_string(),
+                problem: format!(
+                    "is not served by provider '{p}' (it is on {}); choose one of {p}'s models with -m",
+                    elsewhere.provider
+                ),
+                suggestions: self.served_by(p),
+            });
+        }
         found.ok_or_else(|| Error::ModelNotFound {
             name: name.to_string(),
             suggestions: suggest::did_you_mean(&self.models, bare, scope),
         })
+    }
+
+    /// The READY models of provider `name`, in catalogue order (at most [`MAX_ALTERNATIVES`]).
+    fn served_by(&self, name: &str) -> Vec<Suggestion> {
+        self.models
+            .iter()
+            .filter(|m| m.provider == name && m.is_ready())
+            .take(MAX_ALTERNATIVES)
+            .map(|m| Suggestion {
+                model: m.model_id.clone(),
+                provider: m.provider.clone(),
+                vendor: m.vendor.clone(),
+                reason: format!("served by {name}"),
+            })
+            .collect()
     }
 
     /// [`Registry::lookup`], then insist that the model is READY: a NOT READY model is

@@ -24,14 +24,8 @@ pub(super) fn did_you_mean(models: &[Model], query: &str, scope: Option<&str>) -
     for model in models {
         let names =
             std::iter::once((model.model_id.as_str(), false)).chain(model.aliases.iter().map(|a| (a.as_str(), true)));
+        // A name another provider serves exactly is not "unknown": `Registry::lookup` says where it is instead.
         if scope.is_some_and(|p| model.provider != p) {
-            if names.clone().any(|(name, _)| name.eq_ignore_ascii_case(&query)) {
-                scored.push((
-                    model.is_ready(),
-                    f64::INFINITY,
-                    suggestion(model, &model.model_id, format!("on provider {}", model.provider)),
-                ));
-            }
             continue;
         }
         let best = names

@@ -172,7 +172,8 @@ fn provider_slash_model_form() {
     let id = "us.meta.llama3-3-70b-instruct-v1:0";
     assert_eq!(reg.lookup(&format!("bedrock/{id}"), None).unwrap().model_id, id);
     assert_eq!(reg.lookup("local/echo", None).unwrap().provider, "local");
-    assert!(matches!(reg.lookup("local/claude", None), Err(Error::ModelNotFound { .. })));
+    assert!(matches!(reg.lookup("local/claude", None), Err(Error::Unsuitable { .. })));
+    assert!(matches!(reg.lookup("local/nosuch", None), Err(Error::ModelNotFound { .. })));
     // Agreeing flag and prefix are fine; disagreeing ones are a usage error.
     assert!(reg.lookup("bedrock/claude", Some("bedrock")).is_ok());
     assert!(matches!(reg.lookup("bedrock/claude", Some("local")), Err(Error::Usage(_))));
@@ -182,14 +183,17 @@ fn provider_slash_model_form() {
 fn provider_flag_restricts_the_search() {
     let reg = builtin();
     assert_eq!(reg.lookup("echo", Some("local")).unwrap().provider, "local");
-    let Err(Error::ModelNotFound { name, suggestions }) = reg.lookup("echo", Some("bedrock")) else {
+    let Err(Error::Unsuitable { model, problem, suggestions }) = reg.lookup("echo", Some("bedrock")) else {
         panic!("echo is not a bedrock model");
     };
-    assert_eq!(name, "echo");
-    // ... but it exists elsewhere, and the suggestion says where.
-    assert_eq!(suggestions[0].model, "echo");
-    assert_eq!(suggestions[0].provider, "local");
-    assert_eq!(suggestions[0].reason, "on provider local");
+    assert_eq!(model, "echo");
+    // ... but it exists elsewhere: the message says where, and the suggestions are what bedrock serves.
+    assert!(problem.contains("not served by provider 'bedrock' (it is on local)"), "{problem}");
+    assert!(
+        !suggestions.is_empty()
+            && suggestions.iter().all(|s| s.provider == "bedrock" && s.reason == "served by bedrock")
+    );
+    assert!(matches!(reg.lookup("nosuch", Some("bedrock")), Err(Error::ModelNotFound { .. })));
     assert!(
         matches!(reg.lookup("claude", Some("nope")), Err(Error::Usage(m)) if m.contains("bedrock, openai, azure, local"))
     );

@@ -22,7 +22,7 @@ mod attempt;
 mod request;
 
 pub use attempt::{cost, new_request_id};
-pub use request::{Delivery, Outcome, Request};
+pub use request::{Delivery, ModelChoice, Outcome, Request};
 
 use crate::config::{Model, Registry, profile};
 use crate::error::{Signal, Suggestion};
@@ -57,7 +57,10 @@ impl Gateway {
 
     /// Run one request to its end. See the module documentation for the steps.
     pub async fn run(&self, req: &Request, sink: &mut dyn EventSink, cancel: impl Future<Output = Signal>) -> Outcome {
-        let name = req.model.as_deref().unwrap_or(&self.registry.system().default_model);
+        let name = match &req.model {
+            ModelChoice::Given(name) | ModelChoice::FromEnv { name, .. } => name.as_str(),
+            ModelChoice::Default => &self.registry.system().default_model,
+        };
         let mut attempt = Attempt::new(&req.user, req.delivery.command(), name, req.provider.as_deref());
 
         // 1. A request that cannot be recorded is not sent.
@@ -88,7 +91,7 @@ impl Gateway {
         }
 
         // 3 and 4. The model, then the provider, until the reply is complete or the caller stops the request.
-        let result = match self.registry.resolve(name, req.provider.as_deref()) {
+        let result = match self.registry.resolve(name, req.provider.as_deref()).map_err(|e| self.chosen(e, req)) {
             Ok(model) => {
                 attempt.model = Some(model);
                 let keep_text = req.keep_text || req.conversation.is_some();
@@ -128,6 +131,33 @@ impl Gateway {
             }
         }
         outcome
+    }
+
+    /// An unknown model that nobody typed (`$LLMGW_MODEL`, the catalogue's `defaultModel`) is a configuration error
+    /// naming where the name came from, with the names it may have meant.
+    fn chosen(&self, err: Error, req: &Request) -> Error {
+        let origin = match &req.model {
+            ModelChoice::Given(_) => return err,
+            ModelChoice::FromEnv { var, .. } => format!("${var}"),
+            ModelChoice::Default => self.registry.system().default_model_from.display().to_string(),
+        };
+        let (name, suggestions) = match err {
+            Error::ModelNotFound { name, suggestions } => (name, suggestions),
+            Error::Unsuitable { model, problem, suggestions } => {
+                let problem = format!("(the default model, from {origin}) {problem}");
+                return Error::Unsuitable { model, problem, suggestions };
+            }
+            other => return other,
+        };
+        let meant: Vec<&str> = suggestions.iter().map(|s| s.model.as_str()).collect();
+        let message = match meant.is_empty() {
+            true => format!("unknown model '{name}'; `llmgw models list` shows the catalogue"),
+            false => format!("unknown model '{name}' (did you mean {}?)", meant.join(", ")),
+        };
+        match &req.model {
+            ModelChoice::FromEnv { .. } => Error::config("environment", origin, message),
+            _ => Error::config(self.registry.system().default_model_from.clone(), "defaultModel", message),
+        }
     }
 
     /// Check what the model can do, connect to its provider and send; the reply, timed.

@@ -27,12 +27,25 @@ impl Delivery {
     }
 }
 
+/// The model a request names, and who named it: a wrong name given on the command line is the caller's to fix
+/// (exit 3, did you mean), one from the environment or the catalogue is a configuration error naming where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ModelChoice {
+    /// `-m`, or a request's own field.
+    Given(String),
+    /// An environment variable (`LLMGW_MODEL`).
+    FromEnv { var: &'static str, name: String },
+    /// The catalogue's `defaultModel`.
+    #[default]
+    Default,
+}
+
 /// One request as its caller states it: what to send, to which model, in which conversation, for whom.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub delivery: Delivery,
-    /// Model id, alias or `provider/modelId`; `None` means the configured default.
-    pub model: Option<String>,
+    /// Which model: model id, alias or `provider/modelId`, and who chose it.
+    pub model: ModelChoice,
     /// Restrict the lookup to one provider (`-p`).
     pub provider: Option<String>,
     /// Overrides the provider's request timeout.

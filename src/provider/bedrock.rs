@@ -15,7 +15,7 @@
 //! - **Timeouts** that suit LLMs: the SDK's stalled-stream protection is off (models pause to think); instead a
 //!   whole-request timeout for `chat` and a between-events timeout for `stream`.
 
-use super::{Limits, error_chain, next_or_idle, non_empty_env};
+use super::{Limits, Wait, error_chain, next_or_idle, non_empty_env, timed_out};
 use crate::codec::{self, Encoding, Step};
 use crate::config::{BedrockApi, BedrockSettings, Model, Placement, ProviderSettings};
 use crate::types::{ChatRequest, Completion, EventSink, Role, StreamEnd, Usage};
@@ -43,6 +43,11 @@ pub struct Bedrock {
     client: SdkClient,
     region: String,
     endpoint: Option<String>,
+    /// The provider's name (its folder), for messages.
+    name: String,
+    connect_timeout: Duration,
+    /// The secret key, session token or Bedrock API key in use, kept out of every message.
+    pub(super) redactor: super::Redactor,
 }
 
 impl Bedrock {
@@ -59,7 +64,8 @@ impl Bedrock {
             .with_max_attempts(settings.retries.max_attempts.unwrap_or(3).max(1))
             .with_initial_backoff(Duration::from_millis(settings.retries.initial_backoff_ms.unwrap_or(200)));
         let mut timeouts = TimeoutConfig::builder();
-        timeouts.set_connect_timeout(Some(Duration::from_millis(settings.timeouts.connect_ms.unwrap_or(3000))));
+        let connect_timeout = Duration::from_millis(settings.timeouts.connect_ms.unwrap_or(3000));
+        timeouts.set_connect_timeout(Some(connect_timeout));
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region.clone())
             .retry_config(retries)
@@ -75,8 +81,11 @@ impl Bedrock {
             loader = loader.endpoint_url(url);
         }
 
+        let mut redactor = super::Redactor::default();
         // A Bedrock API key is picked up by the SDK itself and needs no AWS credentials.
-        if non_empty_env("AWS_BEARER_TOKEN_BEDROCK").is_none() {
+        if let Some(token) = non_empty_env("AWS_BEARER_TOKEN_BEDROCK") {
+            redactor.add(&token);
+        } else {
             let imds = aws_config::imds::Client::builder()
                 .connect_timeout(Duration::from_millis(200))
                 .read_timeout(Duration::from_millis(500))
@@ -89,6 +98,19 @@ impl Bedrock {
                 .await;
             let credentials = match tokio::time::timeout(Duration::from_secs(10), chain.provide_credentials()).await {
                 Ok(Ok(credentials)) => credentials,
+                Ok(Err(_)) if let Some((profile, known)) = super::aws_profiles::missing_profile() => {
+                    let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+                    return Err(Error::Auth {
+                        message: format!(
+                            "the AWS profile '{profile}' (AWS_PROFILE) does not exist in the shared config or \
+                             credentials file"
+                        ),
+                        hint: Some(format!(
+                            "profiles there: {known}. Fix the name, or create it with `aws configure --profile \
+                             {profile}` (or `aws configure sso`)"
+                        )),
+                    });
+                }
                 Ok(Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_))) => {
                     return Err(Error::Auth {
                         message: "no AWS credentials found (looked in the environment, the shared config and \
@@ -110,11 +132,22 @@ impl Bedrock {
                     });
                 }
             };
+            redactor.add(credentials.secret_access_key());
+            if let Some(token) = credentials.session_token() {
+                redactor.add(token);
+            }
             loader = loader.credentials_provider(credentials);
         }
 
         let config = loader.load().await;
-        Ok(Bedrock { client: SdkClient::new(&config), region: region.to_string(), endpoint })
+        Ok(Bedrock {
+            client: SdkClient::new(&config),
+            region: region.to_string(),
+            endpoint,
+            name: settings.name.clone(),
+            connect_timeout,
+            redactor,
+        })
     }
 
     pub fn describe(&self) -> String {
@@ -148,7 +181,9 @@ impl Bedrock {
                 }
             }
         };
-        tokio::time::timeout(limits.timeout, work).await.map_err(|_| timed_out(limits))?
+        tokio::time::timeout(limits.timeout, work)
+            .await
+            .map_err(|_| timed_out(&self.name, limits.timeout, Wait::Reply))?
     }
 
     pub async fn stream(
@@ -168,10 +203,11 @@ impl Bedrock {
                     .accept("application/json")
                     .body(Blob::new(codec.encode(req, Encoding { model_id: model.invoke_id(), stream: true })?))
                     .send();
-                let mut out = next_or_idle(send, sink, limits.timeout).await?.map_err(|e| self.map_error(e, model))?;
+                let mut out =
+                    next_or_idle(send, sink, limits, &self.name).await?.map_err(|e| self.map_error(e, model))?;
                 let mut decoder = codec.stream_decoder(req);
                 loop {
-                    let event = next_or_idle(out.body.recv(), sink, limits.timeout).await?;
+                    let event = next_or_idle(out.body.recv(), sink, limits, &self.name).await?;
                     match event.map_err(|e| self.map_stream_error(e, model))? {
                         Some(bt::ResponseStream::Chunk(part)) => {
                             let bytes = part.bytes().map(|b| b.as_ref()).unwrap_or_default();
@@ -187,10 +223,11 @@ impl Bedrock {
             }
             None => {
                 let send = converse::stream_request(self.client.converse_stream(), model, req)?.send();
-                let mut out = next_or_idle(send, sink, limits.timeout).await?.map_err(|e| self.map_error(e, model))?;
+                let mut out =
+                    next_or_idle(send, sink, limits, &self.name).await?.map_err(|e| self.map_error(e, model))?;
                 let mut end = StreamEnd::default();
                 loop {
-                    let event = next_or_idle(out.stream.recv(), sink, limits.timeout).await?;
+                    let event = next_or_idle(out.stream.recv(), sink, limits, &self.name).await?;
                     match event.map_err(|e| self.map_stream_error(e, model))? {
                         Some(bt::ConverseStreamOutput::ContentBlockDelta(ev)) => {
                             if let Some(bt::ContentBlockDelta::Text(text)) = ev.delta() {
@@ -245,10 +282,17 @@ impl Bedrock {
             _ => (None, None),
         };
         match &err {
-            SdkError::TimeoutError(_) => return Error::provider("the request to Bedrock timed out"),
-            SdkError::DispatchFailure(failure) => {
-                let what = if failure.is_timeout() { "timed out connecting to" } else { "could not reach" };
-                return Error::provider(format!("{what} Bedrock ({}): {}", self.describe(), error_chain(&err)));
+            SdkError::TimeoutError(_) => return timed_out(&self.name, self.connect_timeout, Wait::Connect),
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+                return timed_out(&self.name, self.connect_timeout, Wait::Connect);
+            }
+            SdkError::DispatchFailure(_) => {
+                return Error::provider(format!(
+                    "could not reach {} ({}): {}",
+                    self.name,
+                    self.describe(),
+                    error_chain(&err)
+                ));
             }
             SdkError::ResponseError(_) => {
                 return Error::provider(format!(
@@ -325,9 +369,14 @@ fn kind_of(code: &str, status: Option<u16>, message: String, model: &Model, regi
         | "MissingAuthenticationTokenException" => {
             Error::Auth { message: format!("Bedrock refused the request: {message}"), hint: Some(access_hint(code)) }
         }
-        "ThrottlingException" | "ServiceQuotaExceededException" | "TooManyRequestsException" => {
+        // Throttling is retried by the SDK; a quota is not (waiting a moment does not raise it): one attempt.
+        "ThrottlingException" | "TooManyRequestsException" => {
             Error::rate_limited(format!("Bedrock throttled the request after retries: {message}"))
         }
+        "ServiceQuotaExceededException" => Error::rate_limited(format!(
+            "Bedrock refused the request: it is over a service quota (not retried; raise the quota in the Service \
+             Quotas console or try later): {message}"
+        )),
         "ValidationException" if is_on_demand_refusal(&message) => {
             let profile = crate::config::profile::profile_for(region, &model.model_id);
             Error::ModelNotReady {
@@ -405,10 +454,6 @@ fn native_codec(model: &Model) -> Option<&'static dyn codec::Codec> {
 
 fn sink_delta(sink: &mut dyn EventSink, text: &str) -> Result<()> {
     if text.is_empty() { Ok(()) } else { sink.delta(text) }
-}
-
-fn timed_out(limits: Limits) -> Error {
-    Error::provider(format!("the request timed out after {} s", limits.timeout.as_secs_f32()))
 }
 
 /// Bedrock Converse: the vendor-neutral API for families without a native adapter.

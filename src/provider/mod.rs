@@ -5,6 +5,7 @@
 //! A provider is chosen by the `type` of its settings; [`Client`] is the closed set of transports, so dispatch is a
 //! plain `match` and each transport keeps its own concrete, async API.
 
+mod aws_profiles;
 pub mod bedrock;
 pub mod local;
 pub mod openai;
@@ -45,7 +46,7 @@ impl Client {
     /// Where `model`'s requests go, for `-v`: region and endpoint, never secrets.
     pub fn describe(&self, model: &Model) -> String {
         match self {
-            Client::Bedrock(b) => without_userinfo(&b.describe()),
+            Client::Bedrock(b) => b.redactor.text(&b.describe()),
             Client::Local(_) => "offline (no network)".into(),
             Client::OpenAi(o) => o.redactor.text(&o.describe(model)),
         }
@@ -53,7 +54,7 @@ impl Client {
 
     pub async fn chat(&self, model: &Model, req: &ChatRequest, limits: Limits) -> Result<Completion> {
         match self {
-            Client::Bedrock(b) => b.chat(model, req, limits).await.map_err(|e| Redactor::default().error(e)),
+            Client::Bedrock(b) => b.chat(model, req, limits).await.map_err(|e| b.redactor.error(e)),
             Client::Local(l) => l.chat(req),
             Client::OpenAi(o) => o.chat(model, req, limits).await.map_err(|e| o.redactor.error(e)),
         }
@@ -67,7 +68,7 @@ impl Client {
         sink: &mut dyn EventSink,
     ) -> Result<StreamEnd> {
         match self {
-            Client::Bedrock(b) => b.stream(model, req, limits, sink).await.map_err(|e| Redactor::default().error(e)),
+            Client::Bedrock(b) => b.stream(model, req, limits, sink).await.map_err(|e| b.redactor.error(e)),
             Client::Local(l) => l.stream(req, sink).await,
             Client::OpenAi(o) => o.stream(model, req, limits, sink).await.map_err(|e| o.redactor.error(e)),
         }
@@ -79,7 +80,8 @@ impl Client {
 pub(crate) async fn next_or_idle<F: std::future::Future>(
     fut: F,
     sink: &mut dyn EventSink,
-    timeout: Duration,
+    limits: Limits,
+    provider: &str,
 ) -> Result<F::Output> {
     let mut fut = std::pin::pin!(fut);
     let first = std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await;
@@ -87,11 +89,30 @@ pub(crate) async fn next_or_idle<F: std::future::Future>(
         std::task::Poll::Ready(value) => Ok(value),
         std::task::Poll::Pending => {
             sink.idle()?;
-            tokio::time::timeout(timeout, fut).await.map_err(|_| {
-                crate::Error::provider(format!("no data from the provider for {} s: timed out", timeout.as_secs_f32()))
-            })
+            tokio::time::timeout(limits.timeout, fut).await.map_err(|_| timed_out(provider, limits.timeout, Wait::Data))
         }
     }
+}
+
+/// What a timed-out request was waiting for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Wait {
+    /// The whole reply (`chat`).
+    Reply,
+    /// The next piece of a stream, or its first byte.
+    Data,
+    /// A connection.
+    Connect,
+}
+
+/// Every timeout in one wording: which provider, after how long, waiting for what.
+pub(crate) fn timed_out(provider: &str, after: Duration, waiting: Wait) -> crate::Error {
+    let what = match waiting {
+        Wait::Reply => "for the whole reply",
+        Wait::Data => "without data",
+        Wait::Connect => "connecting",
+    };
+    crate::Error::provider(format!("the request to {provider} timed out after {} s {what}", after.as_secs_f32()))
 }
 
 /// An error and its sources, by their Display forms only (the SDKs' Debug forms are not for users).

@@ -22,7 +22,7 @@
 //! honouring `retry-after-ms` / `retry-after` up to [`MAX_RETRY_WAIT`]. The whole of `chat` (retries included) is
 //! bounded by the request timeout; `stream` bounds the wait for the response and every silence between events.
 
-use super::{Limits, endpoint, error_chain, next_or_idle, non_empty_env, sse};
+use super::{Limits, Wait, endpoint, error_chain, next_or_idle, non_empty_env, sse, timed_out};
 use crate::codec::openai::{ChatCompletions, error_message};
 use crate::codec::{Codec, Encoding, Step};
 use crate::config::{Model, ProviderSettings, Transport};
@@ -48,6 +48,7 @@ enum Shape {
 
 pub struct OpenAi {
     http: reqwest::Client,
+    connect_timeout: Duration,
     /// The key and any URL password, taken out of everything this transport returns.
     pub(super) redactor: super::Redactor,
     shape: Shape,
@@ -143,13 +144,16 @@ impl OpenAi {
         }
         headers.insert("content-type", HeaderValue::from_static("application/json"));
 
+        let connect_timeout = Duration::from_millis(settings.timeouts.connect_ms.unwrap_or(3000));
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_millis(settings.timeouts.connect_ms.unwrap_or(3000)))
+            .connect_timeout(connect_timeout)
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {}", error_chain(&e))))?;
         Ok(OpenAi {
             redactor,
             http,
+            connect_timeout,
             shape,
             name: settings.name.clone(),
             key_env: key_env.map(str::to_string),
@@ -194,9 +198,9 @@ impl OpenAi {
             let bytes = response.bytes().await.map_err(|e| self.broken(&e))?;
             CODEC.decode(req, &bytes).map_err(|e| self.named(e))
         };
-        tokio::time::timeout(limits.timeout, work).await.map_err(|_| {
-            Error::provider(format!("the request to {} timed out after {} s", self.name, limits.timeout.as_secs_f32()))
-        })?
+        tokio::time::timeout(limits.timeout, work)
+            .await
+            .map_err(|_| timed_out(&self.name, limits.timeout, Wait::Reply))?
     }
 
     pub async fn stream(
@@ -207,10 +211,10 @@ impl OpenAi {
         sink: &mut dyn EventSink,
     ) -> Result<StreamEnd> {
         let body = CODEC.encode(req, Encoding { model_id: &model.model_id, stream: true })?;
-        let response = next_or_idle(self.send(model, body), sink, limits.timeout).await??;
+        let response = next_or_idle(self.send(model, body), sink, limits, &self.name).await??;
         if is_json(&response) {
             // A server that ignores `stream: true` answers with the whole reply: pass it on as one piece.
-            let bytes = next_or_idle(response.bytes(), sink, limits.timeout).await?.map_err(|e| self.broken(&e))?;
+            let bytes = next_or_idle(response.bytes(), sink, limits, &self.name).await?.map_err(|e| self.broken(&e))?;
             let completion = CODEC.decode(req, &bytes).map_err(|e| self.named(e))?;
             if !completion.content.is_empty() {
                 sink.delta(&completion.content)?;
@@ -229,7 +233,7 @@ impl OpenAi {
         let mut events = lines.eventsource();
         let mut decoder = CODEC.stream_decoder(req);
         loop {
-            match next_or_idle(events.next(), sink, limits.timeout).await? {
+            match next_or_idle(events.next(), sink, limits, &self.name).await? {
                 Some(Ok(event)) if event.event == "error" => {
                     // `event: error`, whatever its data: the server gave up mid-stream.
                     let (message, _) = error_message(event.data.as_bytes());
@@ -264,6 +268,7 @@ impl OpenAi {
             let sent = self.http.post(&url).headers(self.headers.clone()).body(body.clone()).send().await;
             let (error, wait) = match sent {
                 Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) if response.status().is_redirection() => return Err(self.redirected(&response)),
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let wait = retry_after(response.headers());
@@ -273,13 +278,16 @@ impl OpenAi {
                     (self.classify(status, &code, message, model, wait), retryable.then_some(wait))
                 }
                 Err(e) => {
-                    let what = if e.is_timeout() { "timed out reaching" } else { "could not reach" };
-                    let error = Error::provider(format!(
-                        "{what} {} ({}): {}",
-                        self.name,
-                        url_for_humans(&url),
-                        error_chain(&e)
-                    ));
+                    let error = if e.is_timeout() {
+                        timed_out(&self.name, self.connect_timeout, Wait::Connect)
+                    } else {
+                        Error::provider(format!(
+                            "could not reach {} ({}): {}",
+                            self.name,
+                            url_for_humans(&url),
+                            error_chain(&e)
+                        ))
+                    };
                     (error, (e.is_connect() || e.is_timeout()).then_some(None))
                 }
             };
@@ -321,6 +329,21 @@ impl OpenAi {
         .with_status(status)
     }
 
+    /// A redirect [`same_origin_redirects`] did not follow: to another origin (or one too many).
+    fn redirected(&self, response: &reqwest::Response) -> Error {
+        let status = response.status().as_u16();
+        let target = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("nowhere");
+        let target = response.url().join(target).map_or_else(|_| target.to_string(), |url| url.to_string());
+        let message = format!(
+            "{} redirected the request ({status}) to {}, another origin: llmgw sends the key and headers only to the \
+             configured origin, so it did not follow (set the provider's base URL or endpoint to the new address if \
+             it is right)",
+            self.name,
+            url_for_humans(&target)
+        );
+        Error::provider(self.redactor.text(&message)).with_status(status)
+    }
+
     /// A codec's error about what this provider sent, with the provider's name in front.
     fn named(&self, err: Error) -> Error {
         match err {
@@ -339,6 +362,16 @@ impl OpenAi {
             error_chain(e)
         ))
     }
+}
+
+/// Follow a redirect only within the origin (scheme, host and port) the request went to, and at most 10: the
+/// credential headers (`api-key`, `Authorization`, configured headers) are never sent anywhere else. A redirect
+/// elsewhere is handed back as the 3xx response, which [`OpenAi::redirected`] turns into an error naming it.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same = attempt.previous().first().is_some_and(|first| first.origin() == attempt.url().origin());
+        if same && attempt.previous().len() <= 10 { attempt.follow() } else { attempt.stop() }
+    })
 }
 
 /// Whether a 404's message is about the model or deployment (OpenAI, Azure, vLLM and Ollama all say so) rather than

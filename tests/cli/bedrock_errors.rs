@@ -114,6 +114,55 @@ fn no_credentials_at_all_exit_5_with_a_hint_and_nothing_is_sent() {
     assert!(server.requests().is_empty(), "no request without credentials: {:#?}", server.requests());
 }
 
+/// `AWS_PROFILE` naming a profile that is in neither shared file says so and lists the ones there, instead of
+/// telling the user to set the variable they set. A profile that exists but holds no credentials keeps the general
+/// message.
+#[test]
+fn an_aws_profile_that_does_not_exist_is_named_with_the_profiles_there() {
+    let server = BedrockServer::start();
+    let sandbox = Sandbox::new().env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url());
+    let config = sandbox.home().join("aws-config");
+    std::fs::write(&config, "[default]\nregion = us-east-1\n[profile dev]\nregion = us-west-2\n").unwrap();
+    let credentials = sandbox.home().join("aws-credentials");
+    std::fs::write(&credentials, "[ci]\naws_access_key_id = AKIDCI\n").unwrap();
+    let sandbox = sandbox.env("AWS_CONFIG_FILE", &config).env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+
+    let failure = fails(sandbox.llmgw().env("AWS_PROFILE", "nosuch").args(["chat", "-m", "claude", "hi"]), 5);
+    assert!(failure.stderr.contains("the AWS profile 'nosuch' (AWS_PROFILE) does not exist"), "{}", failure.stderr);
+    assert!(failure.stderr.contains("profiles there: ci, default, dev"), "{}", failure.stderr);
+
+    let failure = fails(sandbox.llmgw().env("AWS_PROFILE", "dev").args(["chat", "-m", "claude", "hi"]), 5);
+    assert!(!failure.stderr.contains("does not exist"), "{}", failure.stderr);
+    assert!(failure.stderr.contains("no AWS credentials found"), "{}", failure.stderr);
+    assert!(server.requests().is_empty());
+}
+
+/// Bedrock's own secrets (the secret access key, the session token, a Bedrock API key) never reach the output,
+/// even when the service echoes them in its error message.
+#[test]
+fn bedrocks_credentials_echoed_by_the_service_are_redacted() {
+    let secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
+    let token = "IQoJb3JpZ2luX2VjEXAMPLE-session-token";
+    let api_key = "ABSKbedrock-api-key-EXAMPLE-0123456789";
+    let server = BedrockServer::start();
+    let echo = format!("bad signature for {secret} with token {token} and key {api_key}");
+    for _ in 0..2 {
+        server.push(Reply::error(400, "ValidationException", &echo));
+    }
+    let keys = Sandbox::bedrock(&server).env("AWS_SECRET_ACCESS_KEY", secret).env("AWS_SESSION_TOKEN", token);
+    let bearer =
+        Sandbox::new().env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url()).env("AWS_BEARER_TOKEN_BEDROCK", api_key);
+    for (sandbox, known) in [(keys, &[secret, token][..]), (bearer, &[api_key])] {
+        let out = sandbox.llmgw().args(["--json", "-v", "chat", "-m", "claude", "hi"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", crate::support::stderr(&out));
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), crate::support::stderr(&out));
+        for value in known {
+            assert!(!all.contains(value), "{value} leaked: {all}");
+        }
+        assert!(all.contains("[redacted]"), "{all}");
+    }
+}
+
 #[test]
 fn a_bedrock_api_key_alone_is_sent_as_a_bearer_token() {
     let server = BedrockServer::start();
@@ -185,7 +234,11 @@ fn service_quota_exceeded_exits_6() {
 
     let error = json_error(&server, &["chat", "-m", "claude", "hi"], 6);
     assert_eq!(error["code"], "rate_limited");
-    assert!(error["message"].as_str().unwrap().contains("service quota"), "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("service quota") && message.contains("not retried"), "{error}");
+    // One attempt, so the message must not claim retries.
+    assert_eq!(server.requests().len(), 1);
+    assert!(!message.contains("after retries"), "{error}");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -389,7 +442,11 @@ fn chat_timeout_exits_7() {
 
     let failure = fails(llmgw_bedrock(&server).args(["chat", "-m", "claude", "--timeout", "1", "hi"]), 7);
     assert_eq!(failure.stdout, "");
-    assert!(failure.stderr.contains("timed out"), "{}", failure.stderr);
+    assert!(
+        failure.stderr.contains("the request to bedrock timed out after 1 s for the whole reply"),
+        "{}",
+        failure.stderr
+    );
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -408,7 +465,14 @@ fn stream_timeout_before_the_first_byte_exits_7() {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["type"], "error");
     assert_eq!(events[0]["error"]["code"], "provider");
-    assert!(events[0]["error"]["message"].as_str().unwrap().contains("timed out"), "{}", events[0]);
+    assert!(
+        events[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the request to bedrock timed out after 1 s without data"),
+        "{}",
+        events[0]
+    );
 }
 
 #[test]
@@ -420,7 +484,7 @@ fn a_stream_that_goes_silent_times_out_with_exit_7_after_printing_what_came() {
 
     let failure = fails(llmgw_bedrock(&server).args(["stream", "-m", "claude", "--timeout", "1", "hi"]), 7);
     assert_eq!(failure.stdout, "Partial\n");
-    assert!(failure.stderr.contains("timed out"), "{}", failure.stderr);
+    assert!(failure.stderr.contains("the request to bedrock timed out after 1 s without data"), "{}", failure.stderr);
 }
 
 #[test]

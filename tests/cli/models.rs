@@ -102,7 +102,11 @@ fn unknown_model_suggests_close_names() {
 fn provider_slash_model_form_resolves() {
     let doc = json(&["models", "status", "--json", "local/echo"], 0);
     assert_eq!(doc["model_id"], "echo");
-    llmgw().args(["chat", "-m", "bedrock/echo", "hi"]).assert().code(3);
+    // echo exists, but not on bedrock: a usage error (exit 2) saying where it is, offering bedrock's models.
+    let out = llmgw().args(["chat", "-m", "bedrock/echo", "hi"]).assert().code(2).get_output().clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not served by provider 'bedrock' (it is on local)"), "{err}");
+    llmgw().args(["chat", "-m", "bedrock/nosuch", "hi"]).assert().code(3);
 }
 
 #[test]

@@ -280,3 +280,52 @@ fn stdin_that_is_not_utf8_is_replaced_and_counted_not_refused() {
         crate::support::stderr(out)
     );
 }
+
+/// A model name is the caller's to fix when they typed it (`-m`: exit 3, did you mean), and a configuration error
+/// naming where it came from when they did not (`$LLMGW_MODEL`, the catalogue's `defaultModel`: exit 8). A model
+/// that exists but not at the provider `-p` names says so and lists that provider's models, rather than calling it
+/// unknown.
+#[test]
+fn a_model_name_is_explained_by_where_it_came_from() {
+    use crate::support::{Sandbox, edit_json, json_doc, stderr};
+    let sandbox = Sandbox::new().env("LLMGW_NO_LOG", "1");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut cmd = sandbox.llmgw();
+        if let Some(model) = env {
+            cmd.env("LLMGW_MODEL", model);
+        }
+        cmd.args(args).output().unwrap()
+    };
+
+    // The default model, with -p naming a provider that does not serve it.
+    let out = run(&["--json", "chat", "-p", "openai", "hi"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let error = &json_doc(&out.stdout)["error"];
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("the default model") && message.contains("not served by provider 'openai'"), "{error}");
+    let offered = error["suggestions"].as_array().unwrap();
+    assert!(!offered.is_empty() && offered.iter().all(|s| s["provider"] == "openai"), "{error}");
+    // The same for a model named on the command line, without "default".
+    let out = run(&["chat", "-m", "claude", "-p", "local", "hi"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("model 'claude' is not served by provider 'local'"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("echo"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("default model"), "{}", stderr(&out));
+
+    // An unknown name typed with -m: exit 3. The same name from $LLMGW_MODEL: exit 8 naming the variable.
+    assert_eq!(run(&["chat", "-m", "nosuch", "hi"], None).status.code(), Some(3));
+    let out = run(&["chat", "hi"], Some("nosuch"));
+    assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
+    assert!(stderr(&out).contains("$LLMGW_MODEL") && stderr(&out).contains("unknown model 'nosuch'"));
+    let out = run(&["chat", "hi"], Some("clade"));
+    assert!(stderr(&out).contains("did you mean claude"), "{}", stderr(&out));
+    // -m wins over the variable.
+    assert_eq!(run(&["chat", "-m", "echo", "hi"], Some("nosuch")).status.code(), Some(0));
+
+    // From the catalogue's defaultModel: exit 8 naming the file and the field.
+    let dir = sandbox.copy_config();
+    edit_json(&dir.join("system/defaults.json"), |doc| doc["defaultModel"] = "nosuch".into());
+    let out = sandbox.llmgw().arg("--config").arg(&dir).args(["chat", "hi"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
+    assert!(stderr(&out).contains("system/defaults.json: defaultModel: unknown model 'nosuch'"), "{}", stderr(&out));
+}

@@ -160,7 +160,10 @@ fn a_server_that_never_answers_times_out_with_exit_7() {
     let server = OpenAiServer::scripted([Reply::Hang]);
     let started = Instant::now();
     let error = chat_error(&openai_sandbox(&server), &["--timeout", "1", "-m", "gpt", "hi"], 7);
-    assert!(error["message"].as_str().unwrap().contains("timed out"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("the request to openai timed out after 1 s for the whole reply"),
+        "{error}"
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
 
     server.push(Reply::Hang);
@@ -249,4 +252,44 @@ fn a_key_echoed_by_the_server_and_a_url_password_never_reach_the_output() {
     let out = sandbox.llmgw().args(["--json", "chat", "-m", "gpt-4o", "hi"]).assert().code(7);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(!stdout.contains("hunter2-pass") && stdout.contains("127.0.0.1"), "{stdout}");
+}
+
+/// A redirect to another origin (another port is another origin) is never followed: the key (`Authorization` for
+/// OpenAI, `api-key` for Azure) would go with it. It is exit 7 naming the target, whatever the redirect status, and
+/// the other origin receives nothing. A redirect within the origin is followed, key and all.
+#[test]
+fn a_redirect_to_another_origin_is_exit_7_naming_it_and_sends_nothing_there() {
+    let elsewhere = OpenAiServer::start();
+    for status in [301, 302, 303, 307, 308] {
+        for azure in [false, true] {
+            let target = format!("{}/v1/chat/completions", elsewhere.url());
+            let server = OpenAiServer::scripted([Reply::text(status, "moved").with_header("Location", &target)]);
+            let (sandbox, args) = if azure {
+                (azure_sandbox(&server), ["--json", "chat", "-m", "azure-gpt", "hi"])
+            } else {
+                (openai_sandbox(&server), ["--json", "chat", "-m", "gpt-4o", "hi"])
+            };
+            let out = sandbox.llmgw().args(args).output().unwrap();
+            let what = format!("{status} azure={azure}");
+            assert_eq!(out.status.code(), Some(7), "{what}: {}", crate::support::stderr(&out));
+            let doc = crate::support::json_doc(&out.stdout);
+            let message = doc["error"]["message"].as_str().unwrap();
+            assert!(message.contains(&target) && message.contains("another origin"), "{what}: {message}");
+            assert_eq!(doc["error"]["status"], status, "{what}");
+            assert_eq!(server.requests().len(), 1, "{what}: retried a redirect");
+        }
+    }
+    assert_eq!(elsewhere.requests().len(), 0, "a request reached the other origin");
+
+    // Within the origin: followed, and the key goes along (it is the same server).
+    let server = OpenAiServer::start();
+    let again = format!("{}/v1/moved/chat/completions", server.url());
+    server.push(Reply::text(307, "moved").with_header("Location", &again));
+    server.push(Reply::Json(completion("gpt-4o", "followed", 1, 1, "stop")));
+    let out = openai_sandbox(&server).llmgw().args(["chat", "-m", "gpt-4o", "hi"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "followed\n");
+    let requests = server.requests();
+    assert_eq!(requests[1].path, "/v1/moved/chat/completions");
+    assert_eq!(requests[1].header("authorization"), Some(format!("Bearer {OPENAI_KEY}").as_str()));
 }

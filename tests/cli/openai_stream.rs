@@ -103,7 +103,12 @@ fn a_server_that_keeps_the_stream_open_and_silent_times_out_with_exit_7() {
     let started = std::time::Instant::now();
     let out = openai_sandbox(&server).llmgw().args(["stream", "--timeout", "1", "-m", "gpt-4o", "hi"]).assert().code(7);
     assert!(started.elapsed() < Duration::from_secs(20));
-    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("timed out"), "{:?}", out.get_output());
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stderr)
+            .contains("the request to openai timed out after 1 s without data"),
+        "{:?}",
+        out.get_output()
+    );
 }
 
 #[test]
