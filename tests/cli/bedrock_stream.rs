@@ -150,6 +150,21 @@ fn llama_stream_prints_the_text_then_a_newline() {
     );
 }
 
+/// Short repeated tokens are real text, not replays: `-`, `-`, `--`, `-` is five dashes (it printed three), and a
+/// reply of such tokens comes out whole; only a chunk that provably repeats the text so far is dropped.
+#[test]
+fn llama_stream_keeps_short_repeated_tokens_and_drops_only_proven_replays() {
+    let sentence = "The harbour is calm tonight, and the boats are in.";
+    for (pieces, expected) in [
+        (vec!["-", "-", "--", "-"], "-----".to_string()),
+        (vec!["ha", "ha", "ha", "!"], "hahaha!".to_string()),
+        (vec!["The harbour", " is calm tonight,", " and the boats are in.", sentence], sentence.to_string()),
+    ] {
+        let server = BedrockServer::scripted([Reply::Stream(llama_stream(&pieces, 9, "stop"))]);
+        llmgw_bedrock(&server).args(["stream", "-m", "llama", "hi"]).assert().success().stdout(format!("{expected}\n"));
+    }
+}
+
 #[test]
 fn llama_stream_json_is_deltas_then_done_with_bedrocks_counts() {
     let server = BedrockServer::scripted([Reply::Stream(llama_stream(&["The", " answer", " is 4."], 20, "stop"))]);

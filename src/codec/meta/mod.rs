@@ -15,16 +15,18 @@
 //!   trimmed at the cut in a stream exactly as in a whole body (held whitespace is invisible, so holding it delays
 //!   nothing the user can see).
 //! - Some deployments send cumulative chunks (the whole text so far) instead of increments, or replay the whole text
-//!   once more at the end; `MetaStream` prints only what is new.
+//!   once more at the end; [`repeats`] prints only what is new, and drops a chunk only when it provably repeats.
 //! - Bedrock's Llama API has no stop-sequence parameter, so `params.stop` is applied here, on the reply.
 //!
 //! Prompt injection in the other direction is closed too: message text cannot forge template tokens, because every
 //! special token string is stripped from it before it goes into the prompt.
 //!
 //! Everything runs in time linear in the text: the filter never looks again at a position it has ruled out as the
-//! start of a marker, holds at most the longest marker plus [`MAX_HELD_WHITESPACE`] bytes, and the cumulative-chunk
-//! check compares a chunk against the text so far only when the chunk is at least as long as that text. The one
-//! string that grows with the reply is that text so far, kept to recognise repeats.
+//! start of a marker, holds at most the longest marker plus [`MAX_HELD_WHITESPACE`] bytes, and the repeat check
+//! compares a chunk against the text so far only when the chunk is at least as long as that text. The one string
+//! that grows with the reply is that text so far, kept to recognise repeats.
+
+mod repeats;
 
 use std::borrow::Cow;
 
@@ -488,10 +490,7 @@ struct Chunk<'a> {
 #[derive(Debug)]
 struct MetaStream {
     filter: TurnFilter,
-    /// The raw generation received so far, to recognise a chunk that repeats it.
-    seen: String,
-    /// Chunks that brought new text.
-    text_chunks: usize,
+    repeats: repeats::Repeats,
     input_tokens: Option<u64>,
     output_tokens: u64,
     metrics_input: Option<u64>,
@@ -503,30 +502,13 @@ impl MetaStream {
     fn new(stops: &[String]) -> Self {
         MetaStream {
             filter: TurnFilter::new(stops),
-            seen: String::new(),
-            text_chunks: 0,
+            repeats: repeats::Repeats::default(),
             input_tokens: None,
             output_tokens: 0,
             metrics_input: None,
             metrics_output: None,
             bedrock_stop: None,
         }
-    }
-
-    /// The part of `generation` not received before. A chunk repeats earlier text when it is cumulative (it starts
-    /// with everything so far and goes on) or replays the whole text once more; only then is it compared with the
-    /// text so far, and only when it is at least as long, so this costs nothing for ordinary incremental chunks.
-    fn new_text<'g>(&self, generation: &'g str) -> &'g str {
-        let seen = self.seen.len();
-        if seen > 0 && generation.len() >= seen && generation.starts_with(self.seen.as_str()) {
-            if generation.len() > seen {
-                return &generation[seen..];
-            }
-            if self.text_chunks >= 2 {
-                return "";
-            }
-        }
-        generation
     }
 }
 
@@ -550,18 +532,18 @@ impl StreamDecoder for MetaStream {
         if self.filter.cut.is_none()
             && let Some(generation) = chunk.generation.as_deref()
         {
-            let new = self.new_text(generation);
-            if !new.is_empty() {
-                self.seen.push_str(new);
-                self.text_chunks += 1;
-                self.filter.push(new, emit)?;
-            }
+            let filter = &mut self.filter;
+            self.repeats.take(generation, &mut |new| filter.push(new, emit))?;
         }
         // Bedrock's own `stop_reason` is not Done: its invocation metrics may still follow in a last chunk.
         Ok(if self.filter.cut.is_some() { Step::Done } else { Step::Continue })
     }
 
     fn finish(&mut self, emit: &mut dyn FnMut(&str) -> Result<()>) -> Result<StreamEnd> {
+        if self.filter.cut.is_none() {
+            let filter = &mut self.filter;
+            self.repeats.finish(&mut |new| filter.push(new, emit))?;
+        }
         self.filter.finish(emit)?;
         let stop_reason = stop_reason(self.filter.cut, self.bedrock_stop.as_deref());
         if stop_reason.is_none() {

@@ -79,40 +79,103 @@ fn llama_stream_stops_before_invented_assistant_turn_with_colon() {
     assert!(run.done());
 }
 
+/// A sentence long and varied enough that a chunk starting with its first 32 bytes proves a repeat.
+const SENTENCE: &str = "The sky over the harbour is blue, and the sea below it is green.";
+
+/// `SENTENCE` cut after each word, cumulatively: every chunk is the whole text so far.
+fn cumulative(text: &str) -> Vec<&str> {
+    let mut ends: Vec<usize> = text.match_indices(' ').map(|(at, _)| at).collect();
+    ends.push(text.len());
+    ends.into_iter().map(|end| &text[..end]).collect()
+}
+
 #[test]
-fn llama_stream_does_not_repeat_cumulative_chunk() {
-    let run = run(&[], &["The", "The sky", "The sky is", "The sky is blue."]);
-    assert_eq!(run.text(), "The sky is blue.");
-    assert_eq!(run.deltas, ["The", " sky", " is", " blue."]);
+fn llama_stream_does_not_repeat_cumulative_chunks() {
+    let chunks = cumulative(SENTENCE);
+    let run = run(&[], &chunks);
+    assert_eq!(run.text(), SENTENCE);
+    // Held back until 32 bytes proved the stream cumulative, then printed as it grows.
+    let proved = chunks.iter().position(|c| c.len() >= 32).unwrap() + 1;
+    assert_eq!(run.deltas[0], chunks[0]);
+    assert_eq!(run.deltas[1], &chunks[proved][chunks[0].len()..]);
+    assert_eq!(run.deltas.len(), 2 + chunks.len() - proved - 1, "{:?}", run.deltas);
 }
 
 #[test]
 fn llama_stream_does_not_repeat_final_replay_of_whole_text() {
-    let run = run(&[], &["The", " sky", " is blue.", "The sky is blue."]);
-    assert_eq!(run.text(), "The sky is blue.");
+    let mut pieces: Vec<&str> = SENTENCE.split_inclusive(' ').collect();
+    pieces.push(SENTENCE);
+    assert_eq!(run(&[], &pieces).text(), SENTENCE);
 }
 
 #[test]
 fn llama_stream_does_not_repeat_replay_in_the_final_chunk() {
-    let chunks = [chunk("Yes"), chunk(", indeed."), last_chunk("Yes, indeed.", "stop")];
+    let (a, b) = SENTENCE.split_at(20);
+    let chunks = [chunk(a), chunk(b), last_chunk(SENTENCE, "stop")];
     let run = run_chunks(&[], &chunks);
-    assert_eq!(run.text(), "Yes, indeed.");
+    assert_eq!(run.text(), SENTENCE);
     assert_eq!(run.stop_reason(), Some("end_turn"));
 }
 
 #[test]
 fn llama_stream_does_not_repeat_cumulative_chunk_containing_eot() {
-    let run = run(&[], &["Ok", "Ok.", "Ok.<|eot_id|>", "Ok.<|eot_id|><|start_header_id|>user"]);
-    assert_eq!(run.text(), "Ok.");
+    let text = "Okay, that is all there is to it.";
+    let with_eot = format!("{text}<|eot_id|>");
+    let invented = format!("{with_eot}<|start_header_id|>user");
+    let run = run(&[], &["Okay,", "Okay, that is", text, &with_eot, &invented]);
+    assert_eq!(run.text(), text);
     assert!(run.done());
 }
 
+/// Short texts are never proof: a chunk that starts with (or equals) everything before it is real text unless the
+/// text it repeats is long and varied. `-`, `-`, `--`, `-` printed `---`.
 #[test]
-fn llama_stream_keeps_a_genuine_repeat_after_a_single_chunk() {
-    // After only one chunk an equal chunk is new text ("ha" "ha"), not a replay.
+fn llama_stream_keeps_short_repeated_tokens() {
+    assert_eq!(run(&[], &["-", "-", "--", "-"]).text(), "-----");
     assert_eq!(run(&[], &["ha", "ha", "!"]).text(), "haha!");
-    // A shorter chunk is never compared: it is ordinary incremental text.
-    assert_eq!(run(&[], &["abc", "abc", "ab", "abcabcab"]).text(), "abcabcab");
+    assert_eq!(run(&[], &["abc", "abc", "ab", "abcabcab"]).text(), "abcabcababcabcab");
+    assert_eq!(run(&[], &["The", "The sky", "The sky is"]).text(), "TheThe skyThe sky is");
+    // Runs of one character are what long tokens are made of: never proof, however long.
+    let dashes = "-".repeat(40);
+    assert_eq!(run(&[], &[&dashes, &dashes]).text(), "-".repeat(80));
+}
+
+/// No text lost, no text doubled: random incremental streams of short, often repeated tokens print exactly what a
+/// whole body with the same text prints. And the same texts, when long and varied enough to prove it, sent
+/// cumulatively or with a final replay, print the text once.
+#[test]
+fn llama_stream_random_repeated_tokens_lose_and_double_nothing() {
+    const TOKENS: [&str; 12] = ["-", "--", "---", "-", " ", "  ", "\n", "a", "ab", "-a", "==", "ha"];
+    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..5_000 {
+        let pieces: Vec<&str> = (0..1 + next(24)).map(|_| TOKENS[next(TOKENS.len())]).collect();
+        let text: String = pieces.concat();
+        let expected = decode(&text, &[]).content;
+        assert_eq!(run(&[], &pieces).text(), expected, "pieces {pieces:?}");
+    }
+    for _ in 0..2_000 {
+        let words: Vec<&str> = (0..8 + next(12)).map(|_| ["sky ", "sea ", "a ", "blue ", "--- "][next(5)]).collect();
+        let text = words.concat();
+        let expected = decode(&text, &[]).content;
+        // Cumulative: the whole text so far at each word.
+        let cumulative: Vec<String> = (1..=words.len()).map(|n| words[..n].concat()).collect();
+        let chunks: Vec<&str> = cumulative.iter().map(String::as_str).collect();
+        if chunks[..chunks.len() - 1].iter().any(|c| repeats::proves_for_tests(c)) {
+            assert_eq!(run(&[], &chunks).text(), expected, "cumulative {chunks:?}");
+        }
+        // A final replay of a text that proves it.
+        if repeats::proves_for_tests(&text) {
+            let mut replayed = words.clone();
+            replayed.push(&text);
+            assert_eq!(run(&[], &replayed).text(), expected, "replayed {replayed:?}");
+        }
+    }
 }
 
 #[test]
