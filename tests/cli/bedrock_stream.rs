@@ -228,13 +228,17 @@ fn llama_stream_never_prints_an_invented_turn_without_template_tokens() {
 
 #[test]
 fn llama_stream_does_not_repeat_cumulative_chunks() {
-    // Each chunk carries the whole text so far, and the last one replays it once more.
+    // Each chunk carries the whole text so far, and the last one replays it once more. The text before a repeat
+    // must be long and varied (32 bytes or more) to prove the stream cumulative; short texts are printed as sent
+    // (see src/codec/meta/repeats.rs and llama_stream_keeps_short_repeated_tokens).
+    const WHOLE: &str = "Hello, world! The sky over Paris is blue today.";
     let cumulative = || {
         Reply::Stream(vec![
-            llama_chunk("Hello", 1),
-            llama_chunk("Hello, wor", 3),
             llama_chunk("Hello, world!", 4),
-            llama_last_chunk("Hello, world!", 4, 9, "stop"),
+            llama_chunk("Hello, world! The sky over Paris", 8),
+            llama_chunk("Hello, world! The sky over Paris is blue", 10),
+            llama_chunk(WHOLE, 12),
+            llama_last_chunk(WHOLE, 12, 9, "stop"),
         ])
     };
     let server = BedrockServer::scripted([cumulative(), cumulative()]);
@@ -243,11 +247,11 @@ fn llama_stream_does_not_repeat_cumulative_chunks() {
         .args(["stream", "-m", "llama", "Greet the world"])
         .assert()
         .success()
-        .stdout("Hello, world!\n");
+        .stdout(format!("{WHOLE}\n"));
 
     let (deltas, done) = stream_json(&server, &["-m", "llama", "Greet the world"]);
-    assert_eq!(deltas.concat(), "Hello, world!");
-    assert_eq!(done["content"], "Hello, world!");
+    assert_eq!(deltas.concat(), WHOLE);
+    assert_eq!(done["content"], WHOLE);
     assert_eq!(done["stop_reason"], "end_turn");
 }
 
