@@ -20,17 +20,21 @@ use std::time::Duration;
 
 pub const CHAT_EXAMPLES: &str = "\
 Examples:
-  llmgw chat -m echo \"hello\"                             # offline: try llmgw, test scripts in CI
+  # offline: try llmgw, test scripts in CI
+  llmgw chat -m echo \"hello\"
   llmgw chat -m claude -s \"Answer in French\" \"Good morning\"
-  cat notes.txt | llmgw chat -m claude \"Summarise:\"      # stdin is appended after a blank line
+  # stdin is appended after a blank line
+  cat notes.txt | llmgw chat -m claude \"Summarise:\"
   llmgw chat --json -m llama \"2+2?\" | jq -r .content
   LLMGW_MODEL=haiku llmgw chat \"one word for joy\"
-  llmgw chat --conv trip -m claude \"And the weather?\"      # continue a stored conversation (by name or id)";
+  # continue a stored conversation (by name or id)
+  llmgw chat --conv trip -m claude \"And the weather?\"";
 
 pub const STREAM_EXAMPLES: &str = "\
 Examples:
   llmgw stream -m llama \"Tell me a story\"
-  llmgw stream -m claude \"List 100 primes\" | head -3     # exits quietly when head closes the pipe
+  # exits quietly when head closes the pipe
+  llmgw stream -m claude \"List 100 primes\" | head -3
   llmgw stream --json -m claude \"hi\" | jq -c 'select(.type==\"done\") | .usage'";
 
 #[derive(Debug, Args)]

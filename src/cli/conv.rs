@@ -3,44 +3,52 @@
 
 use super::GlobalArgs;
 use super::output::Output;
+use super::table::{Column, TextTable};
 use crate::store::{ConversationSummary, NewConversation, StoredMessage};
 use crate::time::{ago_ms, parse_duration};
 use crate::{Error, Result};
 use clap::{Args, Subcommand};
-use comfy_table::{Table, presets};
 use serde::Serialize;
 
 pub const EXAMPLES: &str = "\
 Examples:
   id=$(llmgw conv create --title \"Trip planning\" --system \"Be brief\")
-  llmgw conv create --name trip                 # then: llmgw chat --conv trip \"...\"
+  # then: llmgw chat --conv trip \"...\"
+  llmgw conv create --name trip
   llmgw conv list --search paris
   llmgw conv show trip
   llmgw conv delete --older-than 30d";
 
 const CREATE_EXAMPLES: &str = "\
 Examples:
-  id=$(llmgw conv create --title \"Trip planning\") && llmgw chat --conv \"$id\" -m claude \"Three days in Lisbon?\"
-  llmgw conv create --name trip --system \"Be brief\" && llmgw chat --conv trip -m claude \"And in Porto?\"
+  id=$(llmgw conv create --title \"Trip planning\")
+  llmgw chat --conv \"$id\" -m claude \"Three days in Lisbon?\"
+  llmgw conv create --name trip --system \"Be brief\"
+  llmgw chat --conv trip -m claude \"And in Porto?\"
   llmgw conv create --json --user ci --name nightly | jq -r .conversation_id";
 
 const LIST_EXAMPLES: &str = "\
 Examples:
   llmgw conv list
   llmgw conv list --search \"lisbon budget\" --limit 5
-  llmgw conv list --json | jq -r '.[] | select(.message_count == 0) | .conversation_id'";
+  # the ids of empty conversations
+  llmgw conv list --json |
+    jq -r '.[] | select(.message_count == 0).conversation_id'";
 
 const SHOW_EXAMPLES: &str = "\
 Examples:
   llmgw conv show trip
-  llmgw conv show --json trip | jq -r '.messages[-1].content'    # the last reply
+  # the last reply
+  llmgw conv show --json trip | jq -r '.messages[-1].content'
   llmgw conv show --user ci nightly";
 
 const DELETE_EXAMPLES: &str = "\
 Examples:
   llmgw conv delete trip
-  llmgw conv delete --older-than 30d                      # prune, e.g. from a cron job
-  llmgw conv list --json | jq -r '.[].conversation_id' | xargs -n1 llmgw conv delete";
+  # prune, e.g. from a cron job
+  llmgw conv delete --older-than 30d
+  llmgw conv list --json | jq -r '.[].conversation_id' |
+    xargs -n1 llmgw conv delete";
 
 #[derive(Debug, Subcommand)]
 pub enum ConvCommand {
@@ -131,7 +139,13 @@ pub fn run(cmd: ConvCommand, global: &GlobalArgs, out: &mut Output) -> Result<i3
             if out.json {
                 out.json_line(&rows)?;
             } else {
-                out.text(&list_table(&rows))?;
+                match list_table(&rows) {
+                    Some(table) => out.table(table)?,
+                    None => out.nothing_to_show(&match &search {
+                        Some(words) => format!("no conversation of {} matches '{words}'", user.get()),
+                        None => format!("{} has no conversations yet; `llmgw conv create` makes one", user.get()),
+                    }),
+                }
             }
         }
         ConvCommand::Show { user, conv } => {
@@ -180,6 +194,9 @@ pub fn run(cmd: ConvCommand, global: &GlobalArgs, out: &mut Output) -> Result<i3
             let ids = store.delete_older_than(&user.get(), ago_ms(age))?;
             if out.json {
                 out.json_line(&serde_json::json!({ "deleted": ids }))?;
+            } else if ids.is_empty() {
+                let age = older_than.as_deref().unwrap_or_default();
+                out.nothing_to_show(&format!("no conversation of {} was older than {age}; none deleted", user.get()));
             } else {
                 out.text(&ids.iter().map(|id| format!("{id}\n")).collect::<String>())?;
             }
@@ -189,15 +206,21 @@ pub fn run(cmd: ConvCommand, global: &GlobalArgs, out: &mut Output) -> Result<i3
     Ok(0)
 }
 
-fn list_table(rows: &[ConversationSummary]) -> String {
+/// The table of `conv list`; `None` when there is nothing to list.
+fn list_table(rows: &[ConversationSummary]) -> Option<TextTable> {
     if rows.is_empty() {
-        return String::new();
+        return None;
     }
-    let mut table = Table::new();
-    table.load_preset(presets::NOTHING).set_header(["ID", "NAME", "TITLE", "MESSAGES", "UPDATED"]);
+    let mut table = TextTable::new(&[
+        Column::word("ID"),
+        Column::word("NAME"),
+        Column::text("TITLE"),
+        Column::number("MESSAGES").dropped(1),
+        Column::word("UPDATED").dropped(2),
+    ]);
     for row in rows {
         let c = &row.conversation;
-        table.add_row([
+        table.row(vec![
             c.conversation_id.clone(),
             c.name.clone().unwrap_or_default(),
             c.title.clone().unwrap_or_default(),
@@ -205,5 +228,5 @@ fn list_table(rows: &[ConversationSummary]) -> String {
             c.updated_at.clone(),
         ]);
     }
-    format!("{}\n", table.to_string().lines().map(str::trim_end).collect::<Vec<_>>().join("\n"))
+    Some(table)
 }

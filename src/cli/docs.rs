@@ -11,11 +11,15 @@ use clap_complete::Shell;
 pub const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   llmgw completions bash > ~/.local/share/bash-completion/completions/llmgw
-  llmgw completions zsh > ~/.zfunc/_llmgw        # with fpath+=(~/.zfunc) before compinit in ~/.zshrc
+  # with fpath+=(~/.zfunc) before compinit in ~/.zshrc
+  llmgw completions zsh > ~/.zfunc/_llmgw
   llmgw completions fish > ~/.config/fish/completions/llmgw.fish
-  llmgw completions elvish > ~/.config/elvish/lib/llmgw.elv   # with `use llmgw` in ~/.config/elvish/rc.elv
-  llmgw chat -m <TAB>                           # model ids and aliases of the active catalogue
-  llmgw conv show <TAB>                         # ids and names of your conversations";
+  # with `use llmgw` in ~/.config/elvish/rc.elv
+  llmgw completions elvish > ~/.config/elvish/lib/llmgw.elv
+  # model ids and aliases of the active catalogue
+  llmgw chat -m <TAB>
+  # ids and names of your conversations
+  llmgw conv show <TAB>";
 
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("LLMGW_CONFIG_DIR", "configuration root, used when --config is not given"),
@@ -298,6 +302,31 @@ fn completion_file_name(shell: Shell) -> String {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    /// Help fits an 80-column terminal and never breaks an example: every line of every command's Examples comes
+    /// out whole, on its own line (it was wrapped mid-command), and no line of help is wider than the terminal.
+    #[test]
+    fn help_examples_stay_whole_on_an_80_column_terminal() {
+        fn check(cmd: &mut clap::Command, path: &str) {
+            let help = cmd.clone().term_width(80).render_long_help().to_string();
+            for line in help.lines() {
+                assert!(line.chars().count() <= 80, "{path} --help: {line:?} is wider than 80 columns");
+            }
+            if let Some(after) = cmd.get_after_help().map(|a| a.to_string()) {
+                let examples = after.split("\n\n").next().unwrap_or_default();
+                for line in examples.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+                    assert!(help.lines().any(|h| h == line), "{path} --help broke the example line {line:?}:\n{help}");
+                }
+            }
+            for sub in cmd.get_subcommands_mut() {
+                let name = format!("{path} {}", sub.get_name());
+                check(sub, &name);
+            }
+        }
+        let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+        cmd.build();
+        check(&mut cmd, "llmgw");
+    }
 
     /// Compare generated files with the committed ones; with LLMGW_BLESS=1, write them instead.
     fn ensure_files(dir: &str, files: Vec<(String, String)>) {

@@ -2,20 +2,23 @@
 
 use super::GlobalArgs;
 use super::output::Output;
+use super::table::{Column, TextTable};
 use crate::config::Registry;
-use crate::store::{EXACT_PERCENTILES_UP_TO, MetricsFilter, SpoolIntake, Stats};
+use crate::store::{EXACT_PERCENTILES_UP_TO, Metrics, MetricsFilter, SpoolIntake, Stats};
 use crate::time::parse_since;
 use crate::{Error, Result};
 use clap::Args;
-use comfy_table::{CellAlignment, Table, presets};
 
 pub const EXAMPLES: &str = "\
 Examples:
-  llmgw metrics                                 # every recorded request
+  # every recorded request
+  llmgw metrics
   llmgw metrics --since 24h --model claude
   llmgw metrics --since 2026-01-01T00:00:00Z --user ci
   llmgw metrics --json --since 7d | jq .total.cost_usd
-  llmgw metrics --json --since 24h --user ci | jq -e '.total.success_rate >= 0.95'   # CI gate";
+  # CI gate
+  llmgw metrics --json --since 24h --user ci |
+    jq -e '.total.success_rate >= 0.95'";
 
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
@@ -55,7 +58,7 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
     let (metrics, intake) = store.current_metrics(&filter)?;
     match intake {
         SpoolIntake::TakenIn(ingested) if ingested.skipped > 0 => out.warn(&format!(
-            "{} spoiled line(s) of the spool (torn by a full disk or a crash) were skipped",
+            "{} spoiled line(s) of the spool (torn by a full disk or a crash, or holding impossible values) were skipped",
             ingested.skipped
         )),
         SpoolIntake::TakenIn(_) => {}
@@ -64,36 +67,19 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
     if out.json {
         out.json_line(&metrics)?;
     } else {
-        let mut table = Table::new();
-        table.load_preset(presets::NOTHING).set_header([
-            "MODEL",
-            "PROVIDER",
-            "REQUESTS",
-            "OK",
-            "FAILED",
-            "SUCCESS",
-            "IN TOKENS",
-            "OUT TOKENS",
-            "P50 MS",
-            "P95 MS",
-            "MAX MS",
-            "COST USD",
-        ]);
-        for m in &metrics.by_model {
-            table.add_row(row(m.model.as_deref().unwrap_or("-"), m.provider.as_deref().unwrap_or("-"), &m.stats));
-        }
-        table.add_row(row("total", "", &metrics.total));
-        for column in 2..12 {
-            if let Some(col) = table.column_mut(column) {
-                col.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        let text = table.to_string().lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
-        out.text(&format!("{text}\n"))?;
-        if !metrics.total.duration_ms.exact {
+        out.table(table(&metrics))?;
+        let total = &metrics.total;
+        if !total.duration_ms.exact || !total.ttft_ms.exact {
             out.note(&format!(
                 "~ marks p50/p95 read from duration bins (within 6.25%): more than {EXACT_PERCENTILES_UP_TO} requests \
                  matched; narrow with --since, --user or --model for exact figures"
+            ));
+        }
+        if total.tokens_estimated > 0 {
+            out.note(&format!(
+                "* marks token counts that include llmgw's estimates: {} request(s) had no counts from the provider \
+                 (a stream cut before its usage came, or a server that reports none)",
+                total.tokens_estimated
             ));
         }
     }
@@ -101,20 +87,53 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
     Ok(0)
 }
 
+fn table(metrics: &Metrics) -> TextTable {
+    // Left out first on a narrow terminal: the rarer figures, then the ones the others imply.
+    let mut table = TextTable::new(&[
+        Column::word("MODEL"),
+        Column::word("PROVIDER").dropped(3),
+        Column::number("REQUESTS"),
+        Column::number("FAILED").dropped(4),
+        Column::number("SUCCESS"),
+        Column::number("IN TOKENS").dropped(6),
+        Column::number("OUT TOKENS").dropped(5),
+        Column::number("TOK/S").dropped(9),
+        Column::number("P50 MS").dropped(2),
+        Column::number("P95 MS"),
+        Column::number("TTFT P50").dropped(8),
+        Column::number("TTFT P95").dropped(7),
+        Column::number("COST USD"),
+    ]);
+    for m in &metrics.by_model {
+        table.row(row(m.model.as_deref().unwrap_or("-"), m.provider.as_deref().unwrap_or("-"), &m.stats));
+    }
+    table.row(row("total", "", &metrics.total));
+    table
+}
+
+/// One line of figures: `-` where there is none (no requests, no first token), `~` before a percentile read from
+/// bins, `*` after a token count that includes estimates.
 fn row(model: &str, provider: &str, s: &Stats) -> Vec<String> {
-    let approximate = |ms: u64| if s.duration_ms.exact { ms.to_string() } else { format!("~{ms}") };
+    let binned = |exact: bool, ms: Option<u64>| match ms {
+        None => "-".to_string(),
+        Some(ms) if exact => ms.to_string(),
+        Some(ms) => format!("~{ms}"),
+    };
+    let some = |n: u64| (s.requests > 0).then_some(n);
+    let tokens = |n: u64| if s.tokens_estimated > 0 { format!("{n}*") } else { n.to_string() };
     vec![
         model.to_string(),
         provider.to_string(),
         s.requests.to_string(),
-        s.succeeded.to_string(),
         s.failed.to_string(),
-        format!("{:.1}%", s.success_rate * 100.0),
-        s.input_tokens.to_string(),
-        s.output_tokens.to_string(),
-        approximate(s.duration_ms.p50),
-        approximate(s.duration_ms.p95),
-        s.duration_ms.max.to_string(),
+        s.success_rate.map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0)),
+        tokens(s.input_tokens),
+        tokens(s.output_tokens),
+        s.tokens_per_second.map_or_else(|| "-".to_string(), |t| format!("{t:.1}")),
+        binned(s.duration_ms.exact, some(s.duration_ms.p50)),
+        binned(s.duration_ms.exact, some(s.duration_ms.p95)),
+        binned(s.ttft_ms.exact, s.ttft_ms.p50),
+        binned(s.ttft_ms.exact, s.ttft_ms.p95),
         format!("{:.4}", s.cost_usd),
     ]
 }

@@ -11,6 +11,7 @@ pub mod docs;
 mod metrics;
 mod models;
 pub mod output;
+mod table;
 
 use crate::config::{ConfigRoot, Registry};
 use crate::store::Store;
@@ -20,15 +21,18 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
-  llmgw chat -m echo \"hello\"                      # offline model: no network, no credentials
+  # offline model: no network, no credentials
+  llmgw chat -m echo \"hello\"
   llmgw chat -m claude \"Summarise RFC 9110 in one line\"
   git diff | llmgw chat -m claude \"Review this diff\"
   llmgw stream -m llama \"Write a haiku about Rust\"
   llmgw chat --json -m claude \"2+2?\" | jq -r .content
   llmgw models list --status ready
-  id=$(llmgw conv create --title \"Trip\") && llmgw chat --conv \"$id\" -m echo \"hello\"
+  id=$(llmgw conv create --title \"Trip\")
+  llmgw chat --conv \"$id\" -m echo \"hello\"
   llmgw metrics --since 7d
-  LLMGW_MODEL=echo ./my-llm-script.sh             # CI: run your scripts offline, at no cost";
+  # CI: run your scripts offline, at no cost
+  LLMGW_MODEL=echo ./my-llm-script.sh";
 
 /// The examples, then the exit codes from their one table.
 fn after_help() -> String {
@@ -38,8 +42,9 @@ fn after_help() -> String {
 const MODELS_EXAMPLES: &str = "\
 Examples:
   llmgw models list --status ready
-  llmgw models list --json | jq -r '.[] | select(.vendor == \"anthropic\") | .model_id'
-  llmgw models status claude || echo \"claude is not usable here\"     # exit 3 when unavailable, for CI";
+  llmgw models list --json | jq -r '.[] | select(.vendor == \"meta\").model_id'
+  # exit 3 when unavailable, for CI
+  llmgw models status claude || echo \"claude is not usable here\"";
 
 #[derive(Debug, Parser)]
 #[command(name = "llmgw", version, about = "One fast, scriptable gateway to many LLM providers", after_help = after_help())]

@@ -1,11 +1,11 @@
 //! `models list` and `models status`: the catalogue as a table or JSON, and whether a model can be used now.
 
 use super::output::Output;
+use super::table::{Column, TextTable};
 use crate::config::{Model, Registry};
 use crate::error::Suggestion;
 use crate::{Error, Result};
 use clap::{Subcommand, ValueEnum};
-use comfy_table::{Table, presets};
 use serde::Serialize;
 
 #[derive(Debug, Subcommand)]
@@ -80,16 +80,21 @@ pub fn run(cmd: ModelsCommand, registry: &Registry, out: &mut Output) -> Result<
             if out.json {
                 out.json_line(&rows)?;
             } else {
-                let mut table = table(&["MODEL", "PROVIDER", "AVAILABLE", "REASON"]);
+                let mut table = TextTable::new(&[
+                    Column::word("MODEL"),
+                    Column::word("PROVIDER").dropped(1),
+                    Column::word("AVAILABLE"),
+                    Column::text("REASON").dropped(2),
+                ]);
                 for r in &rows {
-                    table.add_row(vec![
+                    table.row(vec![
                         r.model.model_id.to_string(),
                         r.model.provider.to_string(),
                         yes_no(r.available),
                         r.reason.clone(),
                     ]);
                 }
-                out.text(&format!("{table}\n"))?;
+                out.table(table)?;
             }
             out.flush()?;
             Ok(0)
@@ -126,29 +131,31 @@ pub fn run(cmd: ModelsCommand, registry: &Registry, out: &mut Output) -> Result<
 }
 
 fn list_table(out: &mut Output, models: &[&Model]) -> Result<()> {
-    let mut table = table(&["MODEL", "PROVIDER", "VENDOR", "STATUS", "BILLING", "ALIASES", "$/M IN", "$/M OUT"]);
+    let mut table = TextTable::new(&[
+        Column::word("MODEL"),
+        Column::word("PROVIDER").dropped(1),
+        Column::word("VENDOR").dropped(5),
+        Column::word("STATUS"),
+        Column::word("BILLING").dropped(6),
+        Column::text("ALIASES").dropped(2),
+        Column::number("$/M IN/OUT").dropped(3),
+    ]);
     for m in models {
-        let (input, output) = m.pricing.as_ref().map_or((String::from("-"), String::from("-")), |p| {
-            (format!("{:.2}", p.input_per_million), format!("{:.2}", p.output_per_million))
-        });
-        table.add_row(vec![
+        let price = m
+            .pricing
+            .as_ref()
+            .map_or_else(|| String::from("-"), |p| format!("{:.2}/{:.2}", p.input_per_million, p.output_per_million));
+        table.row(vec![
             m.model_id.clone(),
             m.provider.clone(),
             m.vendor.clone(),
             m.status.as_str().to_string(),
             m.billing.as_str().to_string(),
             m.aliases.join(", "),
-            input,
-            output,
+            price,
         ]);
     }
-    out.text(&format!("{table}\n"))
-}
-
-fn table(header: &[&str]) -> Table {
-    let mut table = Table::new();
-    table.load_preset(presets::NOTHING).set_header(header.to_vec());
-    table
+    out.table(table)
 }
 
 fn yes_no(b: bool) -> String {

@@ -55,6 +55,18 @@ impl Output {
         Ok(())
     }
 
+    /// A table on stdout, and a note on stderr naming the columns left out to fit the terminal.
+    pub fn table(&mut self, table: super::table::TextTable) -> crate::Result<()> {
+        let rendered = table.render();
+        if !rendered.hidden.is_empty() {
+            self.note(&format!(
+                "left out to fit the terminal: {} (widen it, set COLUMNS, or use --json)",
+                rendered.hidden.join(", ")
+            ));
+        }
+        self.text(&rendered.text)
+    }
+
     pub fn flush(&mut self) -> crate::Result<()> {
         self.stdout.flush().map_err(stdout_error)
     }
@@ -79,6 +91,13 @@ impl Output {
     pub fn note(&self, message: &str) {
         if !self.quiet && !self.json {
             diagnostic(format_args!("{} {message}", self.paint("2", "note:")));
+        }
+    }
+
+    /// An empty result: stdout stays empty, for scripts; a person at a terminal is told why there is nothing.
+    pub fn nothing_to_show(&self, message: &str) {
+        if std::io::stderr().is_terminal() {
+            self.note(message);
         }
     }
 

@@ -80,6 +80,29 @@ pub(crate) fn count_words(text: &str) -> u64 {
     text.split_whitespace().count() as u64
 }
 
+/// [`count_words`] over text that arrives in pieces: a word split between two pieces counts once.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct WordCount {
+    words: u64,
+    in_word: bool,
+}
+
+impl WordCount {
+    pub fn add(&mut self, text: &str) {
+        for c in text.chars() {
+            let space = c.is_whitespace();
+            if !space && !self.in_word {
+                self.words += 1;
+            }
+            self.in_word = !space;
+        }
+    }
+
+    pub fn words(&self) -> u64 {
+        self.words
+    }
+}
+
 /// The words of a request's system prompt and messages: its estimated input tokens.
 pub(crate) fn words_in_request(req: &ChatRequest) -> u64 {
     req.system.as_deref().map_or(0, count_words) + req.messages.iter().map(|m| count_words(&m.content)).sum::<u64>()

@@ -8,7 +8,7 @@
 //! usage gets an estimate (whitespace-separated words) with `usage.estimated` set. The stream decoder reads one SSE
 //! event's `data` per chunk and ends at `[DONE]`.
 
-use super::{Codec, Encoding, Step, StreamDecoder, count_words, snippet, words_in_request};
+use super::{Codec, Encoding, Step, StreamDecoder, WordCount, count_words, snippet, words_in_request};
 use crate::types::{ChatRequest, Completion, Role, StreamEnd, Usage};
 use crate::{Error, Result};
 use serde_json::{Value, json};
@@ -153,8 +153,7 @@ pub struct ChatStream {
     /// The model refused: its refusal was the text, and `refusal` is the stop reason.
     refused: bool,
     estimated_input: u64,
-    words: u64,
-    in_word: bool,
+    words: WordCount,
     stop_reason: Option<String>,
     usage: Option<Usage>,
 }
@@ -163,21 +162,10 @@ impl ChatStream {
     pub fn new(req: &ChatRequest) -> Self {
         ChatStream {
             estimated_input: words_in_request(req),
-            words: 0,
-            in_word: false,
+            words: WordCount::default(),
             stop_reason: None,
             refused: false,
             usage: None,
-        }
-    }
-
-    fn count(&mut self, text: &str) {
-        for c in text.chars() {
-            let space = c.is_whitespace();
-            if !space && !self.in_word {
-                self.words += 1;
-            }
-            self.in_word = !space;
         }
     }
 }
@@ -200,7 +188,7 @@ impl StreamDecoder for ChatStream {
             && choice.delta.refusal.is_none()
         {
             if !choice.delta.content.is_empty() {
-                self.count(&choice.delta.content);
+                self.words.add(&choice.delta.content);
                 on_text(&choice.delta.content)?;
             }
             if let Some(reason) = &choice.finish_reason {
@@ -223,7 +211,7 @@ impl StreamDecoder for ChatStream {
             if let Some(text) = choice.pointer("/delta/content").and_then(Value::as_str)
                 && !text.is_empty()
             {
-                self.count(text);
+                self.words.add(text);
                 on_text(text)?;
             }
             // A refusal streams as `delta.refusal`: it is the reply, and the reason the reply stopped.
@@ -231,7 +219,7 @@ impl StreamDecoder for ChatStream {
                 && !text.is_empty()
             {
                 self.refused = true;
-                self.count(text);
+                self.words.add(text);
                 on_text(text)?;
             }
             if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
@@ -244,7 +232,7 @@ impl StreamDecoder for ChatStream {
     fn finish(&mut self, _emit: &mut dyn FnMut(&str) -> Result<()>) -> Result<StreamEnd> {
         let usage = self.usage.unwrap_or(Usage {
             input_tokens: self.estimated_input,
-            output_tokens: self.words,
+            output_tokens: self.words.words(),
             estimated: true,
         });
         let stop_reason = if self.refused { Some("refusal".to_string()) } else { self.stop_reason.take() };

@@ -4,11 +4,12 @@
 //! still timed and recorded), and turns it into a [`RequestRecord`] with the outcome. Prices come from the
 //! catalogue; the request id is the response's, so a record and a reply always name each other.
 
-use crate::Result;
+use crate::codec::WordCount;
 use crate::config::Model;
 use crate::store::RequestRecord;
 use crate::time::now_ms;
 use crate::types::{EventSink, Progress, Response, Usage};
+use crate::{Error, Result};
 use std::time::{Duration, Instant};
 
 /// Who asked, for which conversation, and when: what a request record needs besides the outcome.
@@ -41,8 +42,10 @@ impl<'a> Attempt<'a> {
         }
     }
 
-    /// The request record of this attempt: under `model` when it was found, else under the name asked for.
-    pub fn record(&self, outcome: &Result<Response>) -> RequestRecord {
+    /// The request record of this attempt: under `model` when it was found, else under the name asked for. A
+    /// stream cut by its reader or a signal is recorded with what it had `received`: the provider bills the tokens
+    /// it sent, so they are estimated (and flagged) and priced.
+    pub fn record(&self, outcome: &Result<Response>, received: &Received) -> RequestRecord {
         let mut record = RequestRecord {
             request_id: self.request_id.clone(),
             time_ms: self.started_ms,
@@ -62,6 +65,7 @@ impl<'a> Attempt<'a> {
         }
         match outcome {
             Ok(response) => {
+                record.tokens_estimated = response.usage.estimated;
                 record.input_tokens = response.usage.input_tokens;
                 record.output_tokens = response.usage.output_tokens;
                 record.duration_ms = response.duration_ms;
@@ -71,9 +75,37 @@ impl<'a> Attempt<'a> {
                     .then(|| response.usage.output_tokens as f64 * 1000.0 / generating as f64);
                 record.cost_usd = self.model.and_then(|m| cost(m, &response.usage));
             }
-            Err(err) => record.error_code = Some(err.code().to_string()),
+            Err(err) => {
+                record.error_code = Some(err.code().to_string());
+                if let (Error::BrokenPipe | Error::Interrupted(_), Some(first)) = (err, received.first) {
+                    let usage = received.usage();
+                    record.ttft_ms = Some(first.as_millis() as u64);
+                    record.input_tokens = usage.input_tokens;
+                    record.output_tokens = usage.output_tokens;
+                    record.tokens_estimated = true;
+                    record.cost_usd = self.model.and_then(|m| cost(m, &usage));
+                }
+            }
         }
         record
+    }
+}
+
+/// What a stream has delivered so far, kept outside the request so that it outlives a stream cut short (the
+/// request's future is dropped when a signal arrives; the reader closing the pipe ends it with an error).
+#[derive(Debug, Default)]
+pub(super) struct Received {
+    /// The estimated input tokens of the request that was sent (its words).
+    pub input_words: u64,
+    /// When the first text arrived, after the request was sent.
+    pub first: Option<Duration>,
+    pub output: WordCount,
+}
+
+impl Received {
+    /// The estimated usage of what was received: llmgw's word counts, flagged as estimates.
+    pub fn usage(&self) -> Usage {
+        Usage { input_tokens: self.input_words, output_tokens: self.output.words(), estimated: true }
     }
 }
 
@@ -83,17 +115,17 @@ pub fn cost(model: &Model, usage: &Usage) -> Option<f64> {
     Some((usage.input_tokens as f64 * p.input_per_million + usage.output_tokens as f64 * p.output_per_million) / 1e6)
 }
 
-/// Wraps the caller's sink to time the first token and, when asked, keep the text.
+/// Wraps the caller's sink to time the first token, count what was [`Received`] and, when asked, keep the text.
 pub(super) struct Timing<'a> {
     inner: &'a mut dyn EventSink,
     started: Instant,
-    pub first: Option<Duration>,
+    pub received: &'a mut Received,
     pub text: Option<String>,
 }
 
 impl<'a> Timing<'a> {
-    pub fn new(inner: &'a mut dyn EventSink, keep_text: bool) -> Self {
-        Timing { inner, started: Instant::now(), first: None, text: keep_text.then(String::new) }
+    pub fn new(inner: &'a mut dyn EventSink, received: &'a mut Received, keep_text: bool) -> Self {
+        Timing { inner, started: Instant::now(), received, text: keep_text.then(String::new) }
     }
 
     pub fn elapsed(&self) -> Duration {
@@ -103,9 +135,10 @@ impl<'a> Timing<'a> {
 
 impl EventSink for Timing<'_> {
     fn delta(&mut self, text: &str) -> Result<()> {
-        if self.first.is_none() {
-            self.first = Some(self.started.elapsed());
+        if self.received.first.is_none() {
+            self.received.first = Some(self.started.elapsed());
         }
+        self.received.output.add(text);
         if let Some(kept) = &mut self.text {
             kept.push_str(text);
         }

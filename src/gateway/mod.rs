@@ -31,7 +31,7 @@ use crate::store::recorder::{Lifetime, Recorder};
 use crate::store::{Conversation, Store, StoredMessage, Turn};
 use crate::types::{ChatRequest, EventSink, Message, Progress, Response};
 use crate::{Error, Result};
-use attempt::{Attempt, Timing};
+use attempt::{Attempt, Received, Timing};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -91,11 +91,12 @@ impl Gateway {
         }
 
         // 3 and 4. The model, then the provider, until the reply is complete or the caller stops the request.
+        let mut received = Received::default();
         let result = match self.registry.resolve(name, req.provider.as_deref()).map_err(|e| self.chosen(e, req)) {
             Ok(model) => {
                 attempt.model = Some(model);
-                let keep_text = req.keep_text || req.conversation.is_some();
-                let send = self.send(model, chat, req, &attempt.request_id, keep_text, sink);
+                received.input_words = crate::codec::words_in_request(&chat);
+                let send = self.send(model, chat, req, &attempt.request_id, sink, &mut received);
                 tokio::select! {
                     result = send => result,
                     signal = cancel => Err(Error::Interrupted(signal)),
@@ -124,7 +125,7 @@ impl Gateway {
             }
         }
         if req.record {
-            let record = attempt.record(&outcome.result);
+            let record = attempt.record(&outcome.result, &received);
             match self.with_recorder(sink, |recorder| Ok(recorder.record(&record))) {
                 Ok(warnings) => outcome.warnings = warnings,
                 Err(err) => outcome.warnings.push(crate::store::recorder::RecordWarning::NotRecorded(err)),
@@ -167,8 +168,8 @@ impl Gateway {
         mut chat: ChatRequest,
         req: &Request,
         request_id: &str,
-        keep_text: bool,
         sink: &mut dyn EventSink,
+        received: &mut Received,
     ) -> Result<Response> {
         self.check_capabilities(model, req)?;
         sink.progress(Progress::Model { model_id: &model.model_id, provider: &model.provider, vendor: &model.vendor });
@@ -180,7 +181,9 @@ impl Gateway {
         sink.progress(Progress::Connected { provider: &model.provider, describe: &client.describe(model) });
         self.fill_defaults(model, &mut chat);
         let limits = self.limits(model, req.timeout);
-        let mut timing = Timing::new(sink, keep_text);
+        // The conversation needs the reply's text to store it.
+        let keep_text = req.keep_text || req.conversation.is_some();
+        let mut timing = Timing::new(sink, received, keep_text);
         let (completion, first) = match req.delivery {
             Delivery::Whole => {
                 let completion = client.chat(model, &chat, limits).await.map_err(|e| self.explain(e, model))?;
@@ -189,7 +192,10 @@ impl Gateway {
             Delivery::Stream => {
                 let end = client.stream(model, &chat, limits, &mut timing).await.map_err(|e| self.explain(e, model))?;
                 let content = timing.text.take().unwrap_or_default();
-                (crate::types::Completion { content, stop_reason: end.stop_reason, usage: end.usage }, timing.first)
+                (
+                    crate::types::Completion { content, stop_reason: end.stop_reason, usage: end.usage },
+                    timing.received.first,
+                )
             }
         };
         Ok(Response {

@@ -28,16 +28,34 @@ pub struct Percentiles {
     pub exact: bool,
 }
 
+/// Time to first token: only requests that received a token have one (`stream`; not `chat`, which gets its reply
+/// whole). `None` when none did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct FirstToken {
+    pub p50: Option<u64>,
+    pub p95: Option<u64>,
+    /// Whether p50/p95 are exact, as for [`Percentiles`].
+    pub exact: bool,
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Stats {
     pub requests: u64,
     pub succeeded: u64,
     pub failed: u64,
-    pub success_rate: f64,
+    /// `succeeded / requests`; `None` (JSON null) when there were no requests, so a gate on it cannot pass by
+    /// mistake on no traffic.
+    pub success_rate: Option<f64>,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Requests whose token counts are llmgw's estimate (whitespace-separated words), not the provider's: a
+    /// provider that reports no usage, or a stream cut before the provider's counts came.
+    pub tokens_estimated: u64,
+    /// Output tokens per second of request time: all output tokens over the sum of all durations.
+    pub tokens_per_second: Option<f64>,
     pub cost_usd: f64,
     pub duration_ms: Percentiles,
+    pub ttft_ms: FirstToken,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -116,41 +134,24 @@ impl Store {
             // One read transaction: the rollups and the request rows are one snapshot, whatever other processes write.
             let _snapshot = self.conn.unchecked_transaction()?;
             let mut tally = Tally { filter, groups: Vec::new(), read: 0 };
-            const ROLLUP: &str = "SELECT model, provider, vendor, bin, requests, succeeded, input_tokens, \
-                                  output_tokens, cost_usd, duration_sum, duration_max";
-            let mut rollup_row = |row: &rusqlite::Row| -> rusqlite::Result<()> {
-                let bucket = Bucket {
-                    bin: row.get(3)?,
-                    requests: row.get::<_, i64>(4)? as u64,
-                    succeeded: row.get::<_, i64>(5)? as u64,
-                    input: row.get::<_, i64>(6)? as u64,
-                    output: row.get::<_, i64>(7)? as u64,
-                    cost: row.get(8)?,
-                    duration_sum: row.get::<_, i64>(9)? as u64,
-                    duration_max: row.get::<_, i64>(10)? as u64,
-                };
-                tally.add(row, bucket)
+            let (daily, daily_bounds): (&str, Vec<(&str, i64)>) = match first_day {
+                None => ("1 = 1", vec![]),
+                Some(day) => ("day >= :day", vec![(":day", day)]),
             };
-            match first_day {
-                None => {
-                    query(&format!("{ROLLUP} FROM request_rollup_daily WHERE 1 = 1{by_user}"), &[], &mut rollup_row)?
-                }
-                Some(day) => query(
-                    &format!("{ROLLUP} FROM request_rollup_daily WHERE day >= :day{by_user}"),
-                    &[(":day", day)],
-                    &mut rollup_row,
-                )?,
-            }
+            query(&format!("{ROLLUP} FROM request_rollup_daily WHERE {daily}{by_user}"), &daily_bounds, &mut |row| {
+                tally.add(row, rollup_bucket(row)?)
+            })?;
             if let (Some(since), Some(hour), Some(day)) = (filter.since_ms, first_hour, first_day) {
                 query(
                     &format!("{ROLLUP} FROM request_rollup WHERE hour >= :hour AND hour < :end{by_user}"),
                     &[(":hour", hour), (":end", day * 24)],
-                    &mut rollup_row,
+                    &mut |row| tally.add(row, rollup_bucket(row)?),
                 )?;
                 query(
                     &format!(
                         "SELECT model, provider, vendor, ok, input_tokens, output_tokens, duration_ms, \
-                         coalesce(cost_usd, 0) FROM requests WHERE time >= :since AND time < :end{by_user}"
+                         coalesce(cost_usd, 0), tokens_estimated, ttft_ms FROM requests \
+                         WHERE time >= :since AND time < :end{by_user}"
                     ),
                     &[(":since", since), (":end", hour * HOUR_MS)],
                     &mut |row| {
@@ -164,8 +165,32 @@ impl Store {
                             cost: row.get(7)?,
                             duration_sum: duration,
                             duration_max: duration,
+                            estimated: u64::from(row.get::<_, bool>(8)?),
                         };
-                        tally.add(row, bucket)
+                        tally.add(row, bucket)?;
+                        match row.get::<_, Option<i64>>(9)? {
+                            Some(ttft) => {
+                                tally.first_tokens(row, duration_bin(ttft.max(0) as u64), 1, ttft.max(0) as u64)
+                            }
+                            None => Ok(()),
+                        }
+                    },
+                )?;
+            }
+            // The same windows of the time-to-first-token histograms.
+            query(
+                &format!("{TTFT_ROLLUP} FROM ttft_rollup_daily WHERE {daily}{by_user}"),
+                &daily_bounds,
+                &mut |row| {
+                    tally.first_tokens(row, row.get(3)?, row.get::<_, i64>(4)? as u64, row.get::<_, i64>(5)? as u64)
+                },
+            )?;
+            if let (Some(hour), Some(day)) = (first_hour, first_day) {
+                query(
+                    &format!("{TTFT_ROLLUP} FROM ttft_rollup WHERE hour >= :hour AND hour < :end{by_user}"),
+                    &[(":hour", hour), (":end", day * 24)],
+                    &mut |row| {
+                        tally.first_tokens(row, row.get(3)?, row.get::<_, i64>(4)? as u64, row.get::<_, i64>(5)? as u64)
                     },
                 )?;
             }
@@ -174,20 +199,26 @@ impl Store {
             if exact {
                 let since = filter.since_ms.unwrap_or(i64::MIN);
                 query(
-                    &format!("SELECT model, provider, vendor, duration_ms FROM requests WHERE time >= :since{by_user}"),
+                    &format!(
+                        "SELECT model, provider, vendor, duration_ms, ttft_ms FROM requests WHERE time >= :since{by_user}"
+                    ),
                     &[(":since", since)],
-                    &mut |row| tally.duration(row, row.get::<_, i64>(3)?.max(0) as u64),
+                    &mut |row| {
+                        let ttft = row.get::<_, Option<i64>>(4)?.map(|t| t.max(0) as u64);
+                        tally.duration(row, row.get::<_, i64>(3)?.max(0) as u64, ttft)
+                    },
                 )?;
             }
             let mut total = Acc::default();
-            let mut all = Vec::new();
+            let mut all = Exact::default();
             let mut by_model: Vec<ModelStats> = tally
                 .groups
                 .into_iter()
-                .map(|((model, provider, vendor), acc, durations)| {
+                .map(|Group { key: (model, provider, vendor), acc, exact: read }| {
                     total.merge(&acc);
-                    all.extend_from_slice(&durations);
-                    ModelStats { model, provider, vendor, stats: acc.finish(exact.then_some(durations)) }
+                    all.durations.extend_from_slice(&read.durations);
+                    all.first_tokens.extend_from_slice(&read.first_tokens);
+                    ModelStats { model, provider, vendor, stats: acc.finish(exact.then_some(read)) }
                 })
                 .collect();
             by_model.sort_by(|a, b| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.model.cmp(&b.model)));
@@ -197,11 +228,31 @@ impl Store {
     }
 }
 
+/// The columns of a rollup row.
+const ROLLUP: &str = "SELECT model, provider, vendor, bin, requests, succeeded, input_tokens, output_tokens, cost_usd, \
+                      duration_sum, duration_max, estimated";
+/// The columns of a first-token rollup row.
+const TTFT_ROLLUP: &str = "SELECT model, provider, vendor, bin, requests, ttft_sum";
+
+/// One row of [`ROLLUP`].
+fn rollup_bucket(row: &rusqlite::Row) -> rusqlite::Result<Bucket> {
+    Ok(Bucket {
+        bin: row.get(3)?,
+        requests: row.get::<_, i64>(4)? as u64,
+        succeeded: row.get::<_, i64>(5)? as u64,
+        input: row.get::<_, i64>(6)? as u64,
+        output: row.get::<_, i64>(7)? as u64,
+        cost: row.get(8)?,
+        duration_sum: row.get::<_, i64>(9)? as u64,
+        duration_max: row.get::<_, i64>(10)? as u64,
+        estimated: row.get::<_, i64>(11)? as u64,
+    })
+}
+
 /// What `metrics` adds up: one group per model and provider, of the rows its filter wants.
 struct Tally<'f> {
     filter: &'f MetricsFilter,
-    /// model, provider, vendor; the sums; every duration, when they are read.
-    groups: Vec<(ModelKey, Acc, Vec<u64>)>,
+    groups: Vec<Group>,
     /// Requests of the selected users and time window, whatever their model and provider: how many request rows
     /// reading every duration would take.
     read: u64,
@@ -222,29 +273,55 @@ impl Tally<'_> {
         }
         // Rows come in key order, so the group of the previous row is usually the one.
         if let Some(at) =
-            self.groups.iter().rposition(|((m, p, _), ..)| m.as_deref() == model && p.as_deref() == provider)
+            self.groups.iter().rposition(|g| g.key.0.as_deref() == model && g.key.1.as_deref() == provider)
         {
             return Ok(Some(at));
         }
         let key = (model.map(str::to_owned), provider.map(str::to_owned), known(2)?.map(str::to_owned));
-        self.groups.push((key, Acc::default(), Vec::new()));
+        self.groups.push(Group { key, acc: Acc::default(), exact: Exact::default() });
         Ok(Some(self.groups.len() - 1))
     }
 
     fn add(&mut self, row: &rusqlite::Row, bucket: Bucket) -> rusqlite::Result<()> {
         self.read += bucket.requests;
         if let Some(at) = self.group(row)? {
-            self.groups[at].1.add(&bucket);
+            self.groups[at].acc.add(&bucket);
         }
         Ok(())
     }
 
-    fn duration(&mut self, row: &rusqlite::Row, ms: u64) -> rusqlite::Result<()> {
+    /// `count` first-token times in `bin`, summing to `sum` ms.
+    fn first_tokens(&mut self, row: &rusqlite::Row, bin: i64, count: u64, sum: u64) -> rusqlite::Result<()> {
         if let Some(at) = self.group(row)? {
-            self.groups[at].2.push(ms);
+            let slot = bin_slot(&mut self.groups[at].acc.ttft_bins, bin);
+            slot.0 += count;
+            slot.1 += sum;
         }
         Ok(())
     }
+
+    fn duration(&mut self, row: &rusqlite::Row, ms: u64, ttft: Option<u64>) -> rusqlite::Result<()> {
+        if let Some(at) = self.group(row)? {
+            let exact = &mut self.groups[at].exact;
+            exact.durations.push(ms);
+            exact.first_tokens.extend(ttft);
+        }
+        Ok(())
+    }
+}
+
+/// One model and provider's sums, and (for exact percentiles) every duration and first-token time.
+struct Group {
+    key: ModelKey,
+    acc: Acc,
+    exact: Exact,
+}
+
+/// Every request's duration, and every first-token time, when they are read one by one.
+#[derive(Default)]
+struct Exact {
+    durations: Vec<u64>,
+    first_tokens: Vec<u64>,
 }
 
 /// `metrics` reads every request's duration for exact p50/p95 when the selected users' requests in the time window
@@ -265,6 +342,8 @@ struct Bucket {
     cost: f64,
     duration_sum: u64,
     duration_max: u64,
+    /// Of `requests`, those whose tokens are estimated.
+    estimated: u64,
 }
 
 #[derive(Default)]
@@ -275,8 +354,21 @@ struct Acc {
     output: u64,
     cost: f64,
     max: u64,
+    estimated: u64,
+    duration_sum: u64,
     /// Indexed by bin: (requests, sum of their durations). Bins are small numbers (under 1,000).
     bins: Vec<(u64, u64)>,
+    /// The same for first-token times.
+    ttft_bins: Vec<(u64, u64)>,
+}
+
+/// The slot of `bin` in a histogram indexed by bin, grown to hold it.
+fn bin_slot(bins: &mut Vec<(u64, u64)>, bin: i64) -> &mut (u64, u64) {
+    let at = bin.max(0) as usize;
+    if at >= bins.len() {
+        bins.resize(at + 1, (0, 0));
+    }
+    &mut bins[at]
 }
 
 impl Acc {
@@ -287,7 +379,9 @@ impl Acc {
         self.output += b.output;
         self.cost += b.cost;
         self.max = self.max.max(b.duration_max);
-        let bin = self.bin(b.bin);
+        self.estimated += b.estimated;
+        self.duration_sum += b.duration_sum;
+        let bin = bin_slot(&mut self.bins, b.bin);
         bin.0 += b.requests;
         bin.1 += b.duration_sum;
     }
@@ -299,48 +393,74 @@ impl Acc {
         self.output += other.output;
         self.cost += other.cost;
         self.max = self.max.max(other.max);
-        for (bin, &(count, sum)) in other.bins.iter().enumerate() {
-            let mine = self.bin(bin as i64);
-            mine.0 += count;
-            mine.1 += sum;
-        }
-    }
-
-    fn bin(&mut self, bin: i64) -> &mut (u64, u64) {
-        let at = bin.max(0) as usize;
-        if at >= self.bins.len() {
-            self.bins.resize(at + 1, (0, 0));
-        }
-        &mut self.bins[at]
-    }
-
-    /// The statistics; `durations` (every request's, when they were read) make p50/p95 exact.
-    fn finish(self, durations: Option<Vec<u64>>) -> Stats {
-        let requests = self.requests;
-        let duration_ms = match durations {
-            Some(mut all) if all.len() as u64 == requests => {
-                all.sort_unstable();
-                let rank = |p: u64| all.get(((p * requests).div_ceil(100).max(1) - 1) as usize).copied().unwrap_or(0);
-                Percentiles { p50: rank(50), p95: rank(95), max: self.max, exact: true }
+        self.estimated += other.estimated;
+        self.duration_sum += other.duration_sum;
+        for (mine, theirs) in [(&mut self.bins, &other.bins), (&mut self.ttft_bins, &other.ttft_bins)] {
+            for (bin, &(count, sum)) in theirs.iter().enumerate() {
+                let slot = bin_slot(mine, bin as i64);
+                slot.0 += count;
+                slot.1 += sum;
             }
-            _ => Percentiles {
+        }
+    }
+
+    /// The statistics; `exact` (every request's duration and first-token time, when they were read) makes the
+    /// percentiles exact.
+    fn finish(self, exact: Option<Exact>) -> Stats {
+        let requests = self.requests;
+        let (durations, first_tokens) = match exact {
+            Some(e) if e.durations.len() as u64 == requests => (Some(e.durations), Some(e.first_tokens)),
+            _ => (None, None),
+        };
+        let duration_ms = match durations {
+            Some(mut all) => {
+                all.sort_unstable();
+                Percentiles {
+                    p50: rank(&all, 50).unwrap_or(0),
+                    p95: rank(&all, 95).unwrap_or(0),
+                    max: self.max,
+                    exact: true,
+                }
+            }
+            None => Percentiles {
                 p50: percentile(&self.bins, requests, 50).min(self.max),
                 p95: percentile(&self.bins, requests, 95).min(self.max),
                 max: self.max,
                 exact: requests == 0,
             },
         };
+        let ttft_ms = match first_tokens {
+            Some(mut all) => {
+                all.sort_unstable();
+                FirstToken { p50: rank(&all, 50), p95: rank(&all, 95), exact: true }
+            }
+            None => {
+                let n = self.ttft_bins.iter().map(|&(count, _)| count).sum::<u64>();
+                let at = |p| (n > 0).then(|| percentile(&self.ttft_bins, n, p));
+                FirstToken { p50: at(50), p95: at(95), exact: n == 0 }
+            }
+        };
         Stats {
             requests,
             succeeded: self.ok,
             failed: requests - self.ok,
-            success_rate: if requests == 0 { 0.0 } else { self.ok as f64 / requests as f64 },
+            success_rate: (requests > 0).then(|| self.ok as f64 / requests as f64),
             input_tokens: self.input,
             output_tokens: self.output,
+            tokens_estimated: self.estimated,
+            tokens_per_second: (self.duration_sum > 0 && self.output > 0)
+                .then(|| ((self.output as f64 * 1000.0 / self.duration_sum as f64) * 10.0).round() / 10.0),
             cost_usd: (self.cost * 1e6).round() / 1e6,
             duration_ms,
+            ttft_ms,
         }
     }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn rank(sorted: &[u64], p: u64) -> Option<u64> {
+    let n = sorted.len() as u64;
+    (n > 0).then(|| sorted[((p * n).div_ceil(100).max(1) - 1) as usize])
 }
 
 /// Nearest-rank percentile over the histogram: the mean duration of the bin holding rank ceil(p% of n).
@@ -386,7 +506,7 @@ mod tests {
         }
         let m = store.metrics(&MetricsFilter::default()).unwrap();
         assert_eq!((m.total.requests, m.total.succeeded, m.total.failed), (4, 3, 1));
-        assert_eq!(m.total.success_rate, 0.75);
+        assert_eq!(m.total.success_rate, Some(0.75));
         assert_eq!(m.total.duration_ms, Percentiles { p50: 200, p95: 400, max: 400, exact: true });
         assert_eq!(m.total.cost_usd, 2.0);
         assert_eq!(m.by_model[0].model.as_deref(), Some("a"));
@@ -400,7 +520,7 @@ mod tests {
         let (_dir, store) = temp_store();
         let hour = 1_000 * HOUR_MS;
         let at = |time_ms: i64, duration_ms: u64| RequestRecord {
-            request_id: "r".into(),
+            request_id: format!("r{time_ms}"),
             time_ms,
             user_id: "u".into(),
             command: "chat".into(),

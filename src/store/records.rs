@@ -27,6 +27,51 @@ pub struct RequestRecord {
     pub tokens_per_second: Option<f64>,
     pub cost_usd: Option<f64>,
     pub conversation_id: Option<String>,
+    /// The token counts are llmgw's estimate (whitespace-separated words), not the provider's.
+    #[serde(default)]
+    pub tokens_estimated: bool,
+}
+
+/// The error code of a reply its reader stopped reading (`| head`): the request did what it was asked as far as
+/// anyone can tell, so it counts as succeeded.
+pub const READER_CLOSED: &str = "broken_pipe";
+
+/// Bounds no request can pass: a record outside them (from a damaged or forged spool line) is not one llmgw wrote.
+const MAX_TOKENS: u64 = 1 << 40;
+const MAX_DURATION_MS: u64 = 30 * 24 * 3_600_000;
+const MAX_COST_USD: f64 = 1e9;
+const MAX_TEXT: usize = 1024;
+
+impl RequestRecord {
+    /// Whether the request counts as succeeded in `metrics`: no error, or only its reader closing the pipe.
+    pub fn succeeded(&self) -> bool {
+        self.error_code.as_deref().is_none_or(|code| code == READER_CLOSED)
+    }
+
+    /// Whether every value is one a request can produce: times from 2000 to a day from now, token counts below
+    /// 2^40, durations under 30 days (time to first token within the duration), finite non-negative rates and costs,
+    /// and names of sane length. The spool is checked with this before anything it holds is taken in.
+    pub fn is_plausible(&self) -> bool {
+        const YEAR_2000_MS: i64 = 946_684_800_000;
+        let finite = |v: Option<f64>, max: f64| v.is_none_or(|v| v.is_finite() && (0.0..=max).contains(&v));
+        let text = |t: &str| t.len() <= MAX_TEXT;
+        let optional = |t: &Option<String>| t.as_deref().is_none_or(text);
+        (YEAR_2000_MS..=crate::time::now_ms() + 86_400_000).contains(&self.time_ms)
+            && self.input_tokens <= MAX_TOKENS
+            && self.output_tokens <= MAX_TOKENS
+            && self.duration_ms <= MAX_DURATION_MS
+            && self.ttft_ms.is_none_or(|t| t <= self.duration_ms)
+            && finite(self.tokens_per_second, 1e9)
+            && finite(self.cost_usd, MAX_COST_USD)
+            && !self.request_id.is_empty()
+            && text(&self.request_id)
+            && !self.user_id.is_empty()
+            && text(&self.user_id)
+            && text(&self.command)
+            && [&self.provider, &self.vendor, &self.model, &self.error_code, &self.conversation_id]
+                .into_iter()
+                .all(optional)
+    }
 }
 
 impl Store {
@@ -60,22 +105,24 @@ pub fn duration_bin(ms: u64) -> i64 {
 }
 
 /// Insert request records and add them to the rollups, through cached prepared statements, in the caller's
-/// transaction.
+/// transaction. A request id already recorded is not recorded again. Returns how many were new.
 pub(super) fn write_records<'a>(
     conn: &Connection,
     records: impl IntoIterator<Item = &'a RequestRecord>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<usize> {
     let mut insert = conn.prepare_cached(
-        "INSERT INTO requests (request_id, time, user_id, command, provider, vendor, model, ok, error_code,
-         input_tokens, output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "INSERT OR IGNORE INTO requests (request_id, time, user_id, command, provider, vendor, model, ok, error_code,
+         input_tokens, output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id,
+         tokens_estimated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     let upsert = |table: &str, unit: &str| {
         conn.prepare_cached(&format!(
             "INSERT INTO {table} ({unit}, user_id, model, provider, vendor, bin, requests, succeeded,
-                 input_tokens, output_tokens, cost_usd, duration_sum, duration_max)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11)
+                 input_tokens, output_tokens, cost_usd, duration_sum, duration_max, estimated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
              ON CONFLICT DO UPDATE SET requests = requests + 1, succeeded = succeeded + excluded.succeeded,
+                 estimated = estimated + excluded.estimated,
                  input_tokens = input_tokens + excluded.input_tokens,
                  output_tokens = output_tokens + excluded.output_tokens,
                  cost_usd = cost_usd + excluded.cost_usd,
@@ -84,8 +131,18 @@ pub(super) fn write_records<'a>(
         ))
     };
     let mut rollups = [(upsert("request_rollup", "hour")?, HOUR_MS), (upsert("request_rollup_daily", "day")?, DAY_MS)];
+    let ttft_upsert = |table: &str, unit: &str| {
+        conn.prepare_cached(&format!(
+            "INSERT INTO {table} ({unit}, user_id, model, provider, vendor, bin, requests, ttft_sum)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)
+             ON CONFLICT DO UPDATE SET requests = requests + 1, ttft_sum = ttft_sum + excluded.ttft_sum"
+        ))
+    };
+    let mut ttft_rollups =
+        [(ttft_upsert("ttft_rollup", "hour")?, HOUR_MS), (ttft_upsert("ttft_rollup_daily", "day")?, DAY_MS)];
+    let mut written = 0;
     for r in records {
-        insert.execute(params![
+        let inserted = insert.execute(params![
             r.request_id,
             r.time_ms,
             r.user_id,
@@ -93,7 +150,7 @@ pub(super) fn write_records<'a>(
             r.provider,
             r.vendor,
             r.model,
-            r.error_code.is_none(),
+            r.succeeded(),
             r.error_code,
             r.input_tokens as i64,
             r.output_tokens as i64,
@@ -102,24 +159,48 @@ pub(super) fn write_records<'a>(
             r.tokens_per_second,
             r.cost_usd,
             r.conversation_id,
+            r.tokens_estimated,
         ])?;
+        if inserted == 0 {
+            continue;
+        }
+        written += 1;
+        let (model, provider, vendor) = (
+            r.model.as_deref().unwrap_or_default(),
+            r.provider.as_deref().unwrap_or_default(),
+            r.vendor.as_deref().unwrap_or_default(),
+        );
+        for (rollup, unit_ms) in &mut ttft_rollups {
+            if let Some(ttft) = r.ttft_ms {
+                rollup.execute(params![
+                    r.time_ms.div_euclid(*unit_ms),
+                    r.user_id,
+                    model,
+                    provider,
+                    vendor,
+                    duration_bin(ttft),
+                    ttft as i64
+                ])?;
+            }
+        }
         for (rollup, unit_ms) in &mut rollups {
             rollup.execute(params![
                 r.time_ms.div_euclid(*unit_ms),
                 r.user_id,
-                r.model.as_deref().unwrap_or_default(),
-                r.provider.as_deref().unwrap_or_default(),
-                r.vendor.as_deref().unwrap_or_default(),
+                model,
+                provider,
+                vendor,
                 duration_bin(r.duration_ms),
-                r.error_code.is_none(),
+                r.succeeded(),
                 r.input_tokens as i64,
                 r.output_tokens as i64,
                 r.cost_usd.unwrap_or(0.0),
                 r.duration_ms as i64,
+                r.tokens_estimated,
             ])?;
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -153,8 +234,8 @@ mod tests {
             RequestRecord { request_id: "r".into(), user_id: "u".into(), command: "chat".into(), ..Default::default() };
         let n = 2000;
         let started = std::time::Instant::now();
-        for _ in 0..n {
-            store.record(&RequestRecord { time_ms: now_ms(), ..record.clone() }).unwrap();
+        for i in 0..n {
+            store.record(&RequestRecord { request_id: format!("a{i}"), time_ms: now_ms(), ..record.clone() }).unwrap();
         }
         println!(
             "record: {:.3} ms per request (one autocommit INSERT, WAL)",
@@ -174,9 +255,9 @@ mod tests {
         );
         // What one recording process does with the store: open, record, close (and now and then a checkpoint).
         let started = std::time::Instant::now();
-        for _ in 0..n {
+        for i in 0..n {
             let store = Store::open(&path).unwrap();
-            store.record(&RequestRecord { time_ms: now_ms(), ..record.clone() }).unwrap();
+            store.record(&RequestRecord { request_id: format!("b{i}"), time_ms: now_ms(), ..record.clone() }).unwrap();
         }
         println!("open, record, close: {:.3} ms per request", started.elapsed().as_secs_f64() * 1e3 / n as f64);
     }

@@ -114,6 +114,39 @@ const MIGRATIONS: &[&str] = &[
         ingested_at  INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 4: each request id once (a line the spool held twice was counted twice: the copies' rows go, keeping the
+    // first; the rollups keep what they counted, as their duration bins cannot be worked out in SQL);
+    // which token counts are llmgw's estimates; and time-to-first-token histograms beside the duration ones (binned
+    // as `duration_bin` bins durations; requests recorded before this version have none in them).
+    "
+    DELETE FROM requests WHERE id NOT IN (SELECT min(id) FROM requests GROUP BY request_id);
+    CREATE UNIQUE INDEX requests_request_id ON requests(request_id);
+    ALTER TABLE requests ADD COLUMN tokens_estimated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_rollup ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_rollup_daily ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE ttft_rollup (
+        hour      INTEGER NOT NULL,
+        user_id   TEXT NOT NULL,
+        model     TEXT NOT NULL,
+        provider  TEXT NOT NULL,
+        vendor    TEXT NOT NULL,
+        bin       INTEGER NOT NULL,
+        requests  INTEGER NOT NULL,
+        ttft_sum  INTEGER NOT NULL,
+        PRIMARY KEY (hour, user_id, model, provider, vendor, bin)
+    ) WITHOUT ROWID;
+    CREATE TABLE ttft_rollup_daily (
+        day       INTEGER NOT NULL,
+        user_id   TEXT NOT NULL,
+        model     TEXT NOT NULL,
+        provider  TEXT NOT NULL,
+        vendor    TEXT NOT NULL,
+        bin       INTEGER NOT NULL,
+        requests  INTEGER NOT NULL,
+        ttft_sum  INTEGER NOT NULL,
+        PRIMARY KEY (day, user_id, model, provider, vendor, bin)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.
@@ -218,5 +251,32 @@ mod tests {
         // Opening again is a no-op.
         assert_eq!(version(&path), SCHEMA_VERSION);
         assert_eq!(Store::open(&path).unwrap().metrics(&MetricsFilter::default()).unwrap().total.requests, 7);
+    }
+
+    /// A request counted twice by an older build (a spool line written twice) is one row after the migration, and
+    /// from then on a request id is recorded once whatever is asked.
+    #[test]
+    fn migration_4_keeps_each_request_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("llmgw.db");
+        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1.db"), &path).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let columns = "request_id, time, user_id, command, provider, vendor, model, ok, error_code, input_tokens, \
+                       output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id";
+        conn.execute_batch(&format!(
+            "INSERT INTO requests ({columns}) SELECT {columns} FROM requests WHERE id = (SELECT min(id) FROM requests)"
+        ))
+        .unwrap();
+        let rows =
+            |conn: &Connection| -> i64 { conn.query_row("SELECT count(*) FROM requests", [], |r| r.get(0)).unwrap() };
+        assert_eq!(rows(&conn), 7);
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(rows(&store.conn), 6);
+        let id: String = store.conn.query_row("SELECT request_id FROM requests LIMIT 1", [], |r| r.get(0)).unwrap();
+        let again = RequestRecord { request_id: id, time_ms: now_ms(), user_id: "alice".into(), ..Default::default() };
+        store.record(&again).unwrap();
+        assert_eq!(rows(&store.conn), 6);
+        assert_eq!(store.metrics(&MetricsFilter::default()).unwrap().total.requests, 6);
     }
 }

@@ -139,15 +139,16 @@ impl Spool {
     }
 }
 
-/// Read the records of one spool file: the records that parse, and how many lines did not (bytes, not text: a torn
-/// line may end inside a character).
+/// Read the records of one spool file: the records that parse and hold values a request can produce
+/// ([`RequestRecord::is_plausible`]), and how many lines did not (bytes, not text: a torn line may end inside a
+/// character).
 pub(crate) fn parse(bytes: &[u8]) -> (Vec<RequestRecord>, usize) {
     let mut records = Vec::new();
     let mut skipped = 0;
     for line in bytes.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).filter(|l| !l.is_empty()) {
-        match serde_json::from_slice(line) {
-            Ok(record) => records.push(record),
-            Err(_) => skipped += 1,
+        match serde_json::from_slice::<RequestRecord>(line) {
+            Ok(record) if record.is_plausible() => records.push(record),
+            _ => skipped += 1,
         }
     }
     (records, skipped)
@@ -189,8 +190,10 @@ fn is_live(_path: &Path, _opened: &std::fs::Metadata) -> bool {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ingested {
     pub records: usize,
-    /// Lines that were not a record (torn by a full disk or a crash).
+    /// Lines that were not a record (torn by a full disk or a crash) or held values no request can produce.
     pub skipped: usize,
+    /// Records of a request id already taken in (a line written twice), not counted again.
+    pub repeated: usize,
 }
 
 impl Store {
@@ -252,11 +255,12 @@ impl Store {
                 let mut bytes = Vec::new();
                 std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| io("read", e))?;
                 let (records, skipped) = parse(&bytes);
-                write_records(&tx, &records).map_err(|e| self.err(e))?;
+                let written = write_records(&tx, &records).map_err(|e| self.err(e))?;
                 tx.execute("INSERT INTO spool_ingested (name, ingested_at) VALUES (?1, ?2)", params![name, now_ms()])
                     .map_err(|e| self.err(e))?;
-                ingested.records += records.len();
+                ingested.records += written;
                 ingested.skipped += skipped;
+                ingested.repeated += records.len() - written;
             }
             done.push((path, name));
         }
@@ -368,7 +372,7 @@ pub(super) mod tests {
         assert!(request_ids(&db).is_empty(), "nothing reaches the database before an ingest");
 
         let store = Store::open(&db).unwrap();
-        assert_eq!(store.ingest_spool().unwrap(), Ingested { records: 2, skipped: 0 });
+        assert_eq!(store.ingest_spool().unwrap(), Ingested { records: 2, skipped: 0, repeated: 0 });
         assert_eq!(request_ids(&db), ["r1", "r2"]);
         assert_eq!(spool_files(&db), Vec::<String>::new(), "the claimed file is deleted");
         let total = store.metrics(&MetricsFilter::default()).unwrap().total;

@@ -807,6 +807,14 @@ fn sigterm_and_sighup_mid_stream_stop_like_ctrl_c_and_are_recorded() {
         let out = sandbox.llmgw().args(["--json", "metrics"]).assert().success();
         let total = json_doc(&out.get_output().stdout)["total"].clone();
         assert_eq!((total["requests"].as_u64(), total["failed"].as_u64()), (Some(1), Some(1)), "{name}: recorded");
+        // The provider bills what it sent before the signal: "Partial" (one word) for "hi", estimated and priced.
+        assert_eq!(
+            (total["input_tokens"].as_u64(), total["output_tokens"].as_u64(), total["tokens_estimated"].as_u64()),
+            (Some(1), Some(1), Some(1)),
+            "{name}: {total}"
+        );
+        assert!(total["cost_usd"].as_f64().unwrap() > 0.0, "{name}: {total}");
+        assert!(total["ttft_ms"]["p50"].is_u64(), "{name}: {total}");
     }
 }
 

@@ -509,7 +509,7 @@ fn a_database_from_before_versioning_is_migrated_in_place() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     let note: String = conn.query_row("SELECT text FROM notes", [], |r| r.get(0)).unwrap();
-    assert_eq!((version, note.as_str()), (3, "kept"));
+    assert_eq!((version, note.as_str()), (llmgw::store::SCHEMA_VERSION, "kept"));
 }
 
 /// tests/fixtures/store-v1.db was written by the first release (schema 1): this build migrates it in place the first
@@ -527,7 +527,7 @@ fn a_database_of_the_first_release_is_migrated_and_continues() {
     assert_eq!((before["total"]["requests"].as_u64(), before["total"]["failed"].as_u64()), (Some(6), Some(2)));
     let version: i64 =
         rusqlite::Connection::open(&db).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, llmgw::store::SCHEMA_VERSION);
     with_db(&["chat", "-m", "echo", "--conv", "trip", "and July?"]);
     let trip = with_db(&["conv", "show", "trip"]);
     let contents: Vec<&str> =
@@ -625,4 +625,32 @@ fn empty_values_mean_unset_and_a_name_cannot_look_like_an_id() {
     let out = sandbox.llmgw().args(["conv", "create", "--name", id.trim()]).assert().code(2);
     assert!(crate::support::stderr(out.get_output()).contains("shape of a conversation id"));
     sandbox.llmgw().args(["conv", "create", "--name", "conv_trip"]).assert().success();
+}
+
+/// An empty result keeps stdout empty, for scripts (`conv list` on a new database, `conv delete --older-than` that
+/// matches nothing), and says so on stderr only when a person is there to read it (stderr is a terminal: run under
+/// `script`, which gives the command a pseudo-terminal).
+#[test]
+fn empty_results_leave_stdout_empty_and_tell_a_person_at_a_terminal() {
+    let sandbox = Sandbox::new().env("LLMGW_USER", "ann");
+    for args in
+        [&["conv", "list"][..], &["conv", "list", "--search", "lisbon"], &["conv", "delete", "--older-than", "30d"]]
+    {
+        let out = sandbox.llmgw().args(args).assert().success().get_output().clone();
+        assert_eq!((out.stdout.as_slice(), out.stderr.as_slice()), (&b""[..], &b""[..]), "{args:?}");
+    }
+    let at_terminal = |command: &str| {
+        let line = format!("{} {command}", env!("CARGO_BIN_EXE_llmgw"));
+        let out = sandbox
+            .command_for("script")
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script (bsdutils) runs the command on a pseudo-terminal");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(at_terminal("conv list").contains("ann has no conversations yet; `llmgw conv create` makes one"));
+    assert!(at_terminal("conv list --search lisbon").contains("no conversation of ann matches 'lisbon'"));
+    assert!(at_terminal("conv delete --older-than 30d").contains("no conversation of ann was older than 30d"));
+    assert!(!at_terminal("-q conv list").contains("no conversations"), "-q keeps it quiet");
 }

@@ -96,8 +96,10 @@ fn filters_by_model_alias_user_provider_and_time() {
     assert_eq!(
         none,
         json!({
-            "total": {"requests": 0, "succeeded": 0, "failed": 0, "success_rate": 0.0, "input_tokens": 0,
-                      "output_tokens": 0, "cost_usd": 0.0, "duration_ms": {"p50": 0, "p95": 0, "max": 0, "exact": true}},
+            "total": {"requests": 0, "succeeded": 0, "failed": 0, "success_rate": null, "input_tokens": 0,
+                      "output_tokens": 0, "tokens_estimated": 0, "tokens_per_second": null, "cost_usd": 0.0,
+                      "duration_ms": {"p50": 0, "p95": 0, "max": 0, "exact": true},
+                      "ttft_ms": {"p50": null, "p95": null, "exact": true}},
             "by_model": []
         })
     );
@@ -156,13 +158,13 @@ fn percentiles_are_exact_for_small_selections_and_marked_when_binned() {
     sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success();
     let store = llmgw::store::Store::open(&sandbox.data_home().join("llmgw/llmgw.db")).unwrap();
     let record = |i: u64, user: &str| llmgw::store::RequestRecord {
-        request_id: format!("r{i}"),
+        request_id: format!("{user}-{i}"),
         time_ms: llmgw::time::now_ms() - 1000,
         user_id: user.into(),
         command: "chat".into(),
         model: Some("m".into()),
         provider: Some("p".into()),
-        duration_ms: 1000 + i,
+        duration_ms: 1000 + i % 20,
         ..Default::default()
     };
     // 1000, 1001, ... 1019 ms: the 10th is 1009 and the 19th 1018 (one bin holds 1000-1023, whose mean is not).
@@ -170,7 +172,7 @@ fn percentiles_are_exact_for_small_selections_and_marked_when_binned() {
     let ann = metrics(&sandbox, &["--user", "ann"]);
     assert_eq!(ann["total"]["duration_ms"], json!({"p50": 1009, "p95": 1018, "max": 1019, "exact": true}));
 
-    store.record_many(&(0..50_001).map(|i| record(i % 20, "bulk")).collect::<Vec<_>>()).unwrap();
+    store.record_many(&(0..50_001).map(|i| record(i, "bulk")).collect::<Vec<_>>()).unwrap();
     let all = metrics(&sandbox, &[]);
     assert_eq!(all["total"]["requests"], 50_022);
     assert_eq!(
@@ -257,4 +259,146 @@ fn metrics_leaves_the_spool_alone_when_the_database_stays_locked() {
 
     holder.execute_batch("ROLLBACK").unwrap();
     assert_eq!(metrics(&sandbox, &[])["total"]["requests"], 2);
+}
+
+/// A reader that stops reading (`| head -c 5`) ends the stream with exit 0: the request did what it was asked, so it
+/// counts as succeeded, with the tokens received until then (estimated, and marked so in the table and the JSON).
+#[test]
+fn a_stream_its_reader_closed_is_a_success_with_the_tokens_it_received() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let sandbox = Sandbox::new();
+    let mut child = sandbox
+        .command()
+        .args(["stream", "-m", "echo"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let words = vec!["word"; 200_000].join(" ");
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || stdin.write_all(words.as_bytes()));
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 5];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+
+    let total = metrics(&sandbox, &[])["total"].clone();
+    assert_eq!((total["requests"].as_u64(), total["succeeded"].as_u64()), (Some(1), Some(1)), "{total}");
+    assert_eq!(total["success_rate"], 1.0);
+    assert_eq!(total["tokens_estimated"], 1, "{total}");
+    assert_eq!(total["input_tokens"], 200_000, "{total}");
+    let output = total["output_tokens"].as_u64().unwrap();
+    assert!((1..200_000).contains(&output), "the words written before the pipe closed: {total}");
+    assert_eq!(rows(&sandbox)[0]["error_code"], "broken_pipe");
+
+    let table = sandbox.llmgw().args(["metrics"]).assert().success().get_output().clone();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.lines().last().unwrap().contains(&format!("{output}*")), "{text}");
+    assert!(String::from_utf8_lossy(&table.stderr).contains("* marks token counts"), "{text}");
+}
+
+/// No traffic is not a failed gate: with no requests, `success_rate` is null (and `-` in the table), never 0.
+#[test]
+fn no_requests_have_no_success_rate_and_the_table_says_so() {
+    let sandbox = Sandbox::new();
+    let doc = metrics(&sandbox, &[]);
+    assert_eq!((&doc["total"]["requests"], &doc["total"]["success_rate"]), (&json!(0), &Value::Null));
+    let out = sandbox.llmgw().args(["metrics"]).assert().success().get_output().clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let total: Vec<&str> = text.lines().last().unwrap().split_whitespace().collect();
+    assert_eq!(total[..4], ["total", "0", "0", "-"], "{text}");
+}
+
+/// Time to first token and tokens per second, per model and in total: the first-token times of streams (`chat` gets
+/// its reply whole and has none), and all output tokens over all request time.
+#[test]
+fn metrics_show_time_to_first_token_and_tokens_per_second() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "one two three"]).assert().success();
+    let only_chat = metrics(&sandbox, &[])["total"].clone();
+    assert_eq!(only_chat["ttft_ms"], json!({"p50": null, "p95": null, "exact": true}), "{only_chat}");
+    sandbox.llmgw().args(["stream", "-m", "echo", "one two three four"]).assert().success();
+    let streamed = metrics(&sandbox, &[])["total"].clone();
+    assert_eq!(streamed["ttft_ms"]["p50"], rows(&sandbox)[1]["ttft_ms"], "one stream: its own first-token time");
+
+    // Known figures: two streams of 100 tokens in 1 s and 3 s, first tokens after 100 and 300 ms.
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success();
+    let store = llmgw::store::Store::open(&sandbox.data_home().join("llmgw/llmgw.db")).unwrap();
+    let record = |i: u64| llmgw::store::RequestRecord {
+        request_id: format!("s{i}"),
+        time_ms: llmgw::time::now_ms() - 1000,
+        user_id: "ann".into(),
+        command: "stream".into(),
+        model: Some("m".into()),
+        provider: Some("p".into()),
+        output_tokens: 100,
+        duration_ms: 1000 * (2 * i + 1),
+        ttft_ms: Some(100 * (2 * i + 1)),
+        ..Default::default()
+    };
+    store.record_many(&[record(0), record(1)]).unwrap();
+    let ann = metrics(&sandbox, &["--user", "ann"])["total"].clone();
+    assert_eq!(ann["tokens_per_second"], 50.0, "{ann}");
+    assert_eq!(ann["ttft_ms"], json!({"p50": 100, "p95": 300, "exact": true}), "{ann}");
+    let out = sandbox.llmgw().args(["metrics", "--user", "ann"]).assert().success().get_output().clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let header: Vec<&str> = text.lines().next().unwrap().split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    let total: Vec<&str> = text.lines().last().unwrap().split_whitespace().collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no {name}: {text}"));
+    // The total row has no provider cell, so its cells sit one to the left of the header's after MODEL.
+    assert_eq!(total[at("TOK/S") - 1], "50.0", "{text}");
+    assert_eq!((total[at("TTFT P50") - 1], total[at("TTFT P95") - 1]), ("100", "300"), "{text}");
+}
+
+/// The spool takes in only what a request can produce, and each request once: a line with impossible values (2^63
+/// tokens, a negative duration, time -1, cost 1e308, a first token after the end) is skipped and counted as such, and
+/// a line written twice is counted once.
+#[test]
+fn the_spool_takes_in_only_plausible_records_and_each_request_once() {
+    use std::io::Write;
+    let sandbox = Sandbox::new();
+    // The first request makes the database; the second goes to its spool.
+    sandbox.llmgw().args(["chat", "-m", "echo", "first"]).assert().success();
+    sandbox.llmgw().args(["chat", "-m", "echo", "second words"]).assert().success();
+    let db = sandbox.data_home().join("llmgw/llmgw.db");
+    let spool = llmgw::store::spool::Spool::of(&db);
+    let line = std::fs::read_to_string(spool.path()).unwrap();
+    let original: Value = serde_json::from_str(line.trim()).unwrap();
+    let spoiled = |field: &str, value: Value, id: &str| {
+        let mut record = original.clone();
+        record[field] = value;
+        record["request_id"] = json!(id);
+        format!("{record}\n")
+    };
+    let mut file = std::fs::OpenOptions::new().append(true).open(spool.path()).unwrap();
+    for bad in [
+        spoiled("input_tokens", json!(1_u64 << 63), "huge-in"),
+        spoiled("output_tokens", json!(u64::MAX), "huge-out"),
+        spoiled("duration_ms", json!(-5), "negative"),
+        spoiled("time_ms", json!(-1), "before-time"),
+        spoiled("time_ms", json!(i64::MAX), "after-time"),
+        spoiled("cost_usd", json!(1e308), "costly"),
+        spoiled("cost_usd", json!(-1.0), "refund"),
+        spoiled("ttft_ms", json!(u32::MAX), "first-after-last"),
+        spoiled("request_id", json!(""), ""),
+    ] {
+        file.write_all(bad.as_bytes()).unwrap();
+    }
+    // The same request, twice more.
+    file.write_all(line.as_bytes()).unwrap();
+    file.write_all(line.as_bytes()).unwrap();
+    drop(file);
+
+    let out = sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().clone();
+    let total = json_doc(&out.stdout)["total"].clone();
+    assert_eq!(total["requests"], 2, "{total}");
+    assert_eq!(total["input_tokens"], 1 + original["input_tokens"].as_u64().unwrap(), "{total}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("9 spoiled line(s)"), "{stderr}");
+    assert_eq!(rows(&sandbox).len(), 2);
 }

@@ -119,3 +119,63 @@ fn color_follows_the_flag_and_no_color() {
     let out = cmd.env("NO_COLOR", "1").args(["chat", "-m", "cluade", "hi"]).assert().code(3).get_output().clone();
     assert!(!String::from_utf8_lossy(&out.stderr).contains('\x1b'));
 }
+
+/// Every table fits the terminal (`COLUMNS`, as `ls` and `gh` take it): no line wider and none ending in blanks;
+/// free text wraps within its column, ids stay whole, and when that cannot fit, the least needed columns are left
+/// out and stderr names them. Without a width (a pipe), each row is one line, with every column. Prices are
+/// right-aligned.
+#[test]
+fn tables_fit_the_terminal_width_with_no_stray_blanks() {
+    let sandbox = crate::support::Sandbox::new();
+    let title = "A title long enough to need wrapping on a narrow screen";
+    sandbox.llmgw().args(["conv", "create", "--title", title]).assert().success();
+    sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success();
+    let table = |args: &[&str], columns: Option<&str>| {
+        let mut cmd = sandbox.llmgw();
+        cmd.env_remove("COLUMNS");
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.args(args).assert().success().get_output().clone();
+        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let letters = |t: &str| {
+        let mut c: Vec<char> = t.chars().filter(|c| !c.is_whitespace()).collect();
+        c.sort_unstable();
+        c
+    };
+    let commands: [&[&str]; 4] = [&["models", "list"], &["models", "status"], &["conv", "list"], &["metrics"]];
+    for args in commands {
+        let (wide, quiet) = table(args, None);
+        assert_eq!(quiet, "", "{args:?}: nothing is left out without a width");
+        let header: Vec<&str> =
+            wide.lines().next().unwrap().split("  ").map(str::trim).filter(|h| !h.is_empty()).collect();
+        for width in [60, 80, 100, 400] {
+            let (text, stderr) = table(args, Some(&width.to_string()));
+            assert!(!text.starts_with(' '), "{args:?} at {width}:\n{text}");
+            for line in text.lines() {
+                assert!(line.chars().count() <= width, "{args:?} at {width}: {line:?} is wider\n{text}");
+                assert!(!line.ends_with(' '), "{args:?} at {width}: {line:?}");
+            }
+            let missing: Vec<&str> =
+                header.iter().copied().filter(|h| !text.lines().next().unwrap().contains(h)).collect();
+            if missing.is_empty() {
+                assert_eq!(letters(&text), letters(&wide), "{args:?} at {width} lost text:\n{text}");
+                assert_eq!(stderr, "", "{args:?} at {width}");
+            } else {
+                assert!(stderr.contains(&format!("left out to fit the terminal: {}", missing.join(", "))), "{stderr}");
+            }
+        }
+        assert_eq!(table(args, Some("400")).0, wide, "{args:?}: room enough, as without a width");
+    }
+    let (conv, _) = table(&["conv", "list"], Some("80"));
+    assert!(conv.contains("wrapping") && !conv.contains(title), "the title wraps:\n{conv}");
+    let (list, _) = table(&["models", "list"], None);
+    let json = table(&["models", "list", "--json"], None).0;
+    assert_eq!(list.lines().count(), json.matches("model_id").count() + 1, "one line per model without a width");
+    // $/M IN/OUT is the last column, right-aligned: every price ends where its header does.
+    let end = list.lines().next().unwrap().len();
+    for line in list.lines().skip(1) {
+        assert_eq!(line.len(), end, "{line:?}");
+    }
+}
