@@ -4,7 +4,8 @@
 #   bench/store.sh                          builds the release binary, then measures
 #   BIN=target/debug/llmgw bench/store.sh   measures another build (no release build)
 #
-# Fills one database with 1,000,000 request records (and their hourly and daily rollups, as llmgw keeps them), 100,000 conversations of 2 messages and one conversation of
+# Fills one database with 1,000,000 request records (and their hourly and daily rollups of durations and first-token
+# times, as llmgw keeps them), 100,000 conversations of 2 messages and one conversation of
 # 10,000 messages (through llmgw's own schema, with the sqlite3 CLI), then measures: the cost of recording a request
 # (`chat -m echo` with and without --no-log), `metrics` over all the records, `conv list` (and `--search`) among
 # 100,000 conversations, and `conv show` of the 10,000-message conversation.
@@ -38,6 +39,7 @@ now_ms=$(($(date +%s) * 1000))
 shift="CASE"
 for k in $(seq 1 40); do shift="$shift WHEN duration_ms < $((1 << (k + 5))) THEN $k"; done
 bin="CASE WHEN duration_ms < 32 THEN duration_ms ELSE ($shift END) * 16 + (duration_ms >> ($shift END)) END"
+ttft_bin=${bin//duration_ms/ttft_ms}
 seed_start=$(date +%s.%N)
 sqlite3 -bail "$db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
@@ -62,6 +64,13 @@ INSERT INTO request_rollup_daily (day, user_id, model, provider, vendor, bin, re
 SELECT hour / 24, user_id, model, provider, vendor, bin, sum(requests), sum(succeeded), sum(input_tokens),
        sum(output_tokens), total(cost_usd), sum(duration_sum), max(duration_max)
 FROM request_rollup GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO ttft_rollup (hour, user_id, model, provider, vendor, bin, requests, ttft_sum)
+SELECT time / 3600000, user_id, coalesce(model, ''), coalesce(provider, ''), coalesce(vendor, ''), $ttft_bin, count(*),
+       sum(ttft_ms)
+FROM requests WHERE ttft_ms IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO ttft_rollup_daily (day, user_id, model, provider, vendor, bin, requests, ttft_sum)
+SELECT hour / 24, user_id, model, provider, vendor, bin, sum(requests), sum(ttft_sum)
+FROM ttft_rollup GROUP BY 1, 2, 3, 4, 5, 6;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $CONVERSATIONS)
 INSERT INTO conversations (id, user_id, name, title, system, created_at, updated_at)
 SELECT printf('conv_%012d', i), 'bench', NULL, 'conversation ' || i, NULL, $now_ms - i * 1000, $now_ms - i * 1000
