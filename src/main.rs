@@ -1,11 +1,10 @@
 //! argv -> command -> exit code. Everything else lives in the library.
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     llmgw::cli::forget_empty_env();
-    let cli = match llmgw::cli::Cli::try_parse() {
+    let cli = match llmgw::cli::parse_args() {
         Ok(cli) => cli,
         Err(err) => return ExitCode::from(llmgw::cli::parse_failed(err)),
     };

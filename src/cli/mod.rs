@@ -125,6 +125,16 @@ pub fn forget_empty_env() {
     }
 }
 
+/// Parse the command line, with help wrapped to the reader's terminal (see [`table::help_width`]).
+pub fn parse_args() -> std::result::Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    if let Some(width) = table::help_width() {
+        command = command.term_width(usize::from(width));
+    }
+    Cli::from_arg_matches(&command.try_get_matches()?)
+}
+
 /// The command line did not parse: `--help` and `--version` are successes (clap prints them); every other clap error is
 /// a usage error (exit 2), printed by clap, or as the JSON error document when `--json` was given (DESIGN.md
 /// section 4), so that a script reading stdout gets one document whatever went wrong.

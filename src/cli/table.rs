@@ -187,16 +187,43 @@ fn width() -> Option<u16> {
     terminal_width()
 }
 
-#[cfg(unix)]
 fn terminal_width() -> Option<u16> {
+    width_of(Stream::Out)
+}
+
+/// The width to wrap help to: the terminal's, found on stdout, stderr or stdin (help piped into a pager still
+/// belongs to the terminal the person reads), capped at clap's 100. clap asks for the terminal's rows as well and
+/// falls back to 100 columns when a terminal reports none, as pseudo-terminals of `script`, editors and CI runners
+/// often do; only the columns matter here. `None` (with `COLUMNS` set, or no terminal) leaves it to clap.
+pub fn help_width() -> Option<u16> {
+    if std::env::var_os("COLUMNS").is_some() {
+        return None;
+    }
+    [Stream::Out, Stream::Err, Stream::In].into_iter().find_map(width_of).map(|w| w.min(100))
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    In,
+    Out,
+    Err,
+}
+
+#[cfg(unix)]
+fn width_of(stream: Stream) -> Option<u16> {
+    let fd = match stream {
+        Stream::In => libc::STDIN_FILENO,
+        Stream::Out => libc::STDOUT_FILENO,
+        Stream::Err => libc::STDERR_FILENO,
+    };
     // SAFETY: TIOCGWINSZ fills the winsize it is given and nothing else; a zeroed one is a valid value.
     let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut size) } == 0;
     (ok && size.ws_col > 0).then_some(size.ws_col)
 }
 
 #[cfg(not(unix))]
-fn terminal_width() -> Option<u16> {
+fn width_of(_stream: Stream) -> Option<u16> {
     None
 }
 

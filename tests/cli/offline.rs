@@ -329,3 +329,52 @@ fn a_model_name_is_explained_by_where_it_came_from() {
     assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
     assert!(stderr(&out).contains("system/defaults.json: defaultModel: unknown model 'nosuch'"), "{}", stderr(&out));
 }
+
+/// Help is wrapped to the reader's terminal: on an 80-column terminal (a pseudo-terminal from `script`), `--help`
+/// itself and `--help | less` (stdout a pipe, stderr still the terminal) stay within 80 columns, also when the
+/// terminal reports no rows (as `script`'s, editors' and CI runners' pseudo-terminals do; clap then fell back to
+/// 100 columns); with no terminal at all, clap's default of 100 holds. Examples are kept whole (a lib test checks
+/// every command at 80 columns).
+#[test]
+fn help_is_wrapped_to_the_terminal_even_when_piped() {
+    let sandbox = crate::support::Sandbox::new();
+    let widest = |size: &str, pipeline: &str| {
+        let line = format!("stty {size}; {pipeline}");
+        let out = sandbox
+            .command_for("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_remove("COLUMNS")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script (bsdutils) gives the command a pseudo-terminal");
+        let text = strip_escapes(&String::from_utf8_lossy(&out.stdout).replace('\r', ""));
+        assert!(text.contains("Usage: llmgw chat"), "{text}");
+        text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+    };
+    let bin = env!("CARGO_BIN_EXE_llmgw");
+    for size in ["cols 80 rows 24", "cols 80 rows 0"] {
+        assert!(widest(size, &format!("{bin} chat --help")) <= 80, "{size}");
+        assert!(widest(size, &format!("{bin} chat --help | cat")) <= 80, "{size}");
+    }
+    let piped = llmgw().env_remove("COLUMNS").args(["chat", "--help"]).assert().success().get_output().stdout.clone();
+    let widest = String::from_utf8_lossy(&piped).lines().map(|l| l.chars().count()).max().unwrap();
+    assert!((81..=100).contains(&widest), "no terminal: clap's 100 columns, got {widest}");
+}
+
+/// `text` without its ANSI escape sequences (CSI ... letter).
+fn strip_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
