@@ -270,7 +270,9 @@ fn a_stream_its_reader_closed_is_a_success_with_the_tokens_it_received() {
     let sandbox = Sandbox::new();
     let mut child = sandbox
         .command()
-        .args(["stream", "-m", "echo"])
+        // 100,000 words of output (500 KB) cannot all fit in the pipe's buffer: the reader closing it must cut the
+        // stream, however slow the machine.
+        .args(["stream", "-m", "echo", "--max-tokens", "100000"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -292,7 +294,7 @@ fn a_stream_its_reader_closed_is_a_success_with_the_tokens_it_received() {
     assert_eq!(total["tokens_estimated"], 1, "{total}");
     assert_eq!(total["input_tokens"], 200_000, "{total}");
     let output = total["output_tokens"].as_u64().unwrap();
-    assert!((1..200_000).contains(&output), "the words written before the pipe closed: {total}");
+    assert!((1..100_000).contains(&output), "the words written before the pipe closed: {total}");
     assert_eq!(rows(&sandbox)[0]["error_code"], "broken_pipe");
 
     let table = sandbox.llmgw().args(["metrics"]).assert().success().get_output().clone();

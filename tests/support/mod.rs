@@ -28,7 +28,8 @@ use self::bedrock::BedrockServer;
 
 /// Environment variables that must not leak into a test, by prefix.
 const SCRUBBED_PREFIXES: &[&str] = &["AWS_", "LLMGW_", "OPENAI_", "AZURE_", "XDG_"];
-const SCRUBBED: &[&str] = &["NO_COLOR"];
+/// And these by name; `COLUMNS` because a table fitted to the width of the terminal the tests run in would differ from run to run.
+const SCRUBBED: &[&str] = &["NO_COLOR", "COLUMNS"];
 
 /// A test fails instead of hanging when llmgw never exits.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
