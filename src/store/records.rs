@@ -170,17 +170,10 @@ pub(super) fn write_records<'a>(
             r.provider.as_deref().unwrap_or_default(),
             r.vendor.as_deref().unwrap_or_default(),
         );
-        for (rollup, unit_ms) in &mut ttft_rollups {
-            if let Some(ttft) = r.ttft_ms {
-                rollup.execute(params![
-                    r.time_ms.div_euclid(*unit_ms),
-                    r.user_id,
-                    model,
-                    provider,
-                    vendor,
-                    duration_bin(ttft),
-                    ttft as i64
-                ])?;
+        if let Some(ttft) = r.ttft_ms {
+            for (rollup, unit_ms) in &mut ttft_rollups {
+                let unit = r.time_ms.div_euclid(*unit_ms);
+                rollup.execute(params![unit, r.user_id, model, provider, vendor, duration_bin(ttft), ttft as i64])?;
             }
         }
         for (rollup, unit_ms) in &mut rollups {

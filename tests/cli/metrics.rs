@@ -265,27 +265,8 @@ fn metrics_leaves_the_spool_alone_when_the_database_stays_locked() {
 /// counts as succeeded, with the tokens received until then (estimated, and marked so in the table and the JSON).
 #[test]
 fn a_stream_its_reader_closed_is_a_success_with_the_tokens_it_received() {
-    use std::io::{Read, Write};
-    use std::process::Stdio;
     let sandbox = Sandbox::new();
-    let mut child = sandbox
-        .command()
-        // 100,000 words of output (500 KB) cannot all fit in the pipe's buffer: the reader closing it must cut the
-        // stream, however slow the machine.
-        .args(["stream", "-m", "echo", "--max-tokens", "100000"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let words = vec!["word"; 200_000].join(" ");
-    let mut stdin = child.stdin.take().unwrap();
-    std::thread::spawn(move || stdin.write_all(words.as_bytes()));
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 5];
-    stdout.read_exact(&mut first).unwrap();
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
+    let (_, out) = crate::support::stream_into_a_pipe_closed_after_five_bytes(&sandbox);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
 
     let total = metrics(&sandbox, &[])["total"].clone();

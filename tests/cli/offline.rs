@@ -183,28 +183,8 @@ fn global_flags_work_after_the_subcommand() {
 #[test]
 fn stream_into_a_closed_pipe_exits_quietly() {
     // Like `| head -c 5`: read five bytes, close the pipe, and expect exit 0 with nothing on stderr.
-    use std::io::{Read, Write};
-    use std::process::{Command, Stdio};
-    let home = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_llmgw"))
-        .env_clear()
-        .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args(["stream", "-m", "echo"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let words = vec!["word"; 200_000].join(" ");
-    let mut stdin = child.stdin.take().unwrap();
-    std::thread::spawn(move || stdin.write_all(words.as_bytes()));
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 5];
-    stdout.read_exact(&mut first).unwrap();
+    let (first, out) = crate::support::stream_into_a_pipe_closed_after_five_bytes(&crate::support::Sandbox::new());
     assert_eq!(&first, b"word ");
-    drop(stdout);
-    let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }

@@ -264,3 +264,27 @@ pub fn fill_spool(db: &Path) -> i64 {
     }
     seeded
 }
+
+/// `… | llmgw stream -m echo | head -c 5`: feed 200,000 words on stdin, read the first five bytes of the reply, close
+/// the pipe, and wait. The reply is asked for 100,000 words (500 KB), more than a pipe holds, so the reader closing
+/// it always cuts the stream, however slow the machine. Returns the five bytes and the process's end.
+pub fn stream_into_a_pipe_closed_after_five_bytes(sandbox: &Sandbox) -> ([u8; 5], std::process::Output) {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let mut child = sandbox
+        .command()
+        .args(["stream", "-m", "echo", "--max-tokens", "100000"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn llmgw");
+    let words = vec!["word"; 200_000].join(" ");
+    let mut stdin = child.stdin.take().expect("stdin");
+    std::thread::spawn(move || stdin.write_all(words.as_bytes()));
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 5];
+    stdout.read_exact(&mut first).expect("the first five bytes of the reply");
+    drop(stdout);
+    (first, child.wait_with_output().expect("llmgw ends"))
+}
