@@ -81,6 +81,17 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs(n.checked_mul(secs)?))
 }
 
+/// A span for people: `850 ms`, `42 s`, `7 min`, `5 h`, `3 d` (rounded down to its largest unit).
+pub fn human_age(ms: u64) -> String {
+    match ms {
+        0..1_000 => format!("{ms} ms"),
+        1_000..60_000 => format!("{} s", ms / 1_000),
+        60_000..3_600_000 => format!("{} min", ms / 60_000),
+        3_600_000..86_400_000 => format!("{} h", ms / 3_600_000),
+        _ => format!("{} d", ms / 86_400_000),
+    }
+}
+
 /// The moment `age` before now, in milliseconds since the epoch (`conv delete --older-than 30d`).
 pub fn ago_ms(age: Duration) -> i64 {
     now_ms().saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX))
@@ -118,6 +129,12 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_are_said_in_their_largest_unit() {
+        let said: Vec<String> = [0, 999, 1_000, 59_999, 60_000, 7_200_000, 86_400_000 * 3].map(human_age).into();
+        assert_eq!(said, ["0 ms", "999 ms", "1 s", "59 s", "1 min", "2 h", "3 d"]);
+    }
 
     #[test]
     fn times_round_trip_through_rfc3339() {

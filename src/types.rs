@@ -102,6 +102,10 @@ pub enum Progress<'a> {
     Model { model_id: &'a str, provider: &'a str, vendor: &'a str },
     /// Connected: where requests go (region, endpoint, where the key came from).
     Connected { provider: &'a str, describe: &'a str },
+    /// The response cache holds the reply, stored `age_ms` ago: nothing is sent.
+    CacheHit { age_ms: u64 },
+    /// The response cache does not hold the reply: it is sent, and kept when it completes.
+    CacheMiss,
 }
 
 /// The gateway's answer to one request, as `chat --json` prints it.
@@ -118,4 +122,7 @@ pub struct Response {
     pub time_to_first_token_ms: Option<u64>,
     pub conversation_id: Option<String>,
     pub request_id: String,
+    /// Answered from the response cache (`usage` is that of the request that paid for the reply).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
 }

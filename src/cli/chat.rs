@@ -9,7 +9,7 @@ use super::GlobalArgs;
 use super::output::Output;
 use crate::config::Registry;
 use crate::error::Signal;
-use crate::gateway::{Delivery, Gateway, ModelChoice, Request};
+use crate::gateway::{CachePolicy, Delivery, Gateway, ModelChoice, Request};
 use crate::store::recorder::Lifetime;
 use crate::types::{EventSink, Params, Progress, Response};
 use crate::{Error, Result};
@@ -69,6 +69,17 @@ pub struct ChatArgs {
     /// Stop when the model writes this text (repeatable)
     #[arg(long, value_name = "TEXT")]
     pub stop: Vec<String>,
+    /// Answer from the response cache when it holds this request's reply, and keep the reply there [default: on
+    /// when config/system/cache.json says enabled]
+    #[arg(long, conflicts_with = "no_cache")]
+    pub cache: bool,
+    /// Neither read nor write the response cache for this request
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the
+    /// config's ttl, 7d]
+    #[arg(long, value_name = "DUR", value_parser = parse_ttl, conflicts_with = "no_cache")]
+    pub cache_ttl: Option<Duration>,
     /// Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
@@ -96,6 +107,7 @@ pub async fn run(
         conversation: args.conv.clone(),
         user: super::user(args.user.as_deref()),
         record: !args.no_log,
+        cache: cache_policy(&args),
         // `--json`'s `done` event carries the text of a streamed reply.
         keep_text: out.json,
     };
@@ -135,9 +147,10 @@ pub async fn run(
         ));
     }
     out.verbose(format_args!(
-        "{} input + {} output tokens in {} ms{}",
+        "{} input + {} output tokens{} in {} ms{}",
         response.usage.input_tokens,
         response.usage.output_tokens,
+        if response.cached { " (paid for earlier; answered from the cache)" } else { "" },
         response.duration_ms,
         response.time_to_first_token_ms.map_or(String::new(), |t| format!(" (first token after {t} ms)"))
     ));
@@ -235,8 +248,30 @@ impl EventSink for Sink<'_> {
             Progress::Connected { provider, describe } => {
                 self.out.verbose(format_args!("provider: {provider} ({describe})"))
             }
+            Progress::CacheHit { age_ms } => {
+                if let Some(bar) = self.spinner.take() {
+                    bar.finish_and_clear();
+                }
+                self.out.verbose(format_args!("cache: hit, stored {} ago", crate::time::human_age(age_ms)))
+            }
+            Progress::CacheMiss => self.out.verbose(format_args!("cache: miss")),
         }
     }
+}
+
+fn cache_policy(args: &ChatArgs) -> CachePolicy {
+    match (args.no_cache, args.cache, args.cache_ttl) {
+        (true, _, _) => CachePolicy::Off,
+        (false, _, Some(ttl)) => CachePolicy::On { ttl: Some(ttl) },
+        (false, true, None) => CachePolicy::On { ttl: None },
+        (false, false, None) => CachePolicy::Default,
+    }
+}
+
+fn parse_ttl(text: &str) -> std::result::Result<Duration, String> {
+    crate::time::parse_duration(text)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("'{text}' is not a duration above zero (a number and s, m, h, d or w: 30s, 12h, 7d)"))
 }
 
 /// `-m`, else `$LLMGW_MODEL`, else the catalogue's default. An empty value counts as unset.
@@ -285,7 +320,6 @@ fn params(args: &ChatArgs) -> Result<Params> {
     })
 }
 
-/// PROMPT words joined by spaces; stdin, when it is not a terminal, appended after a blank line or used alone.
 /// PROMPT words joined by spaces; stdin, when it is not a terminal, appended after a blank line or used alone.
 /// Stdin that is not UTF-8 (a Latin-1 file in a `git diff`) is not refused: each invalid sequence becomes U+FFFD,
 /// and the caller says how many there were.

@@ -4,6 +4,7 @@
 //! gateway or the registry, and hands the result to a renderer in [`output`]. Errors come back to [`run`], which
 //! renders them once (human text on stderr, or the JSON error document on stdout) and returns the exit code.
 
+mod cache;
 mod chat;
 mod complete;
 mod conv;
@@ -101,6 +102,9 @@ pub enum Command {
     /// Usage, latency, success rate and cost of recorded requests
     #[command(after_help = metrics::EXAMPLES)]
     Metrics(metrics::MetricsArgs),
+    /// Show or clear the response cache
+    #[command(subcommand, after_help = cache::EXAMPLES)]
+    Cache(cache::CacheCommand),
     /// Print a shell completion script
     #[command(after_help = docs::COMPLETIONS_EXAMPLES)]
     Completions {
@@ -221,6 +225,10 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
         Command::Metrics(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
             metrics::run(args, &registry, &cli.global, out)
+        }
+        Command::Cache(cmd) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            cache::run(cmd, &registry, &cli.global, out)
         }
     }
 }

@@ -12,7 +12,7 @@
 use super::source::{File, Layer, Source};
 use super::{
     AzureSettings, BedrockApi, BedrockSettings, Billing, ConfigRoot, Model, OpenAiSettings, Placement, Pricing,
-    ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport, VendorSettings,
+    CacheSettings, ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport, VendorSettings,
 };
 use crate::Result;
 use crate::error::Error;
@@ -137,6 +137,16 @@ struct SystemFile {
     default_model: Option<String>,
     max_tokens: Option<u32>,
     request_timeout_ms: Option<u64>,
+}
+
+/// `system/cache.json`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CacheFile {
+    enabled: Option<bool>,
+    /// A duration: `7d`, `12h`, `90m`.
+    ttl: Option<String>,
+    max_bytes: Option<u64>,
 }
 
 // ---- Loading ----
@@ -360,6 +370,10 @@ fn load_modalities(source: &Source) -> Result<Vec<String>> {
 fn load_system(source: &Source) -> Result<SystemDefaults> {
     let mut system = SystemDefaults::default();
     for file in source.list_all("system")? {
+        if file.stem() == "cache" {
+            system.cache = load_cache(source, &file, system.cache)?;
+            continue;
+        }
         let s: SystemFile = source.parse(&file)?;
         let error = |field: &str, message: String| source.error(&file, field, message);
         in_range(s.max_tokens, 1..=MAX_TOKENS, "tokens").map_err(|m| error("maxTokens", m))?;
@@ -376,6 +390,26 @@ fn load_system(source: &Source) -> Result<SystemDefaults> {
         }
     }
     Ok(system)
+}
+
+/// `system/cache.json` over what the earlier layers said.
+fn load_cache(source: &Source, file: &File, mut cache: CacheSettings) -> Result<CacheSettings> {
+    let c: CacheFile = source.parse(file)?;
+    if let Some(enabled) = c.enabled {
+        cache.enabled = enabled;
+    }
+    if let Some(ttl) = c.ttl {
+        cache.ttl = crate::time::parse_duration(&ttl).filter(|d| !d.is_zero()).ok_or_else(|| {
+            source.error(file, "ttl", format!("'{ttl}' is not a duration (a number and s, m, h, d or w: 7d, 12h)"))
+        })?;
+    }
+    if let Some(max_bytes) = c.max_bytes {
+        if max_bytes == 0 {
+            return Err(source.error(file, "maxBytes", "must be above 0 (to turn the cache off, set enabled: false)"));
+        }
+        cache.max_bytes = max_bytes;
+    }
+    Ok(cache)
 }
 
 fn load_models(

@@ -332,6 +332,23 @@ pub struct SystemDefaults {
     pub default_model_from: std::path::PathBuf,
     pub max_tokens: u32,
     pub request_timeout_ms: Option<u64>,
+    /// `system/cache.json`: the response cache.
+    pub cache: CacheSettings,
+}
+
+/// `system/cache.json`: whether requests use the response cache unless they say (`--cache`, `--no-cache`), how old
+/// a stored reply may be to answer, and how large the cache may grow before its least recently used entries go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSettings {
+    pub enabled: bool,
+    pub ttl: std::time::Duration,
+    pub max_bytes: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings { enabled: false, ttl: std::time::Duration::from_secs(7 * 86_400), max_bytes: 256 << 20 }
+    }
 }
 
 impl Default for SystemDefaults {
@@ -341,6 +358,7 @@ impl Default for SystemDefaults {
             default_model_from: "<built-in>/system/defaults.json".into(),
             max_tokens: 1024,
             request_timeout_ms: None,
+            cache: CacheSettings::default(),
         }
     }
 }

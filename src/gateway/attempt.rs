@@ -64,6 +64,13 @@ impl<'a> Attempt<'a> {
             record.vendor = Some(model.vendor.clone());
         }
         match outcome {
+            Ok(response) if response.cached => {
+                record.cached = true;
+                record.duration_ms = response.duration_ms;
+                record.ttft_ms = response.time_to_first_token_ms;
+                record.cost_usd = Some(0.0);
+                record.saved_usd = self.model.and_then(|m| cost(m, &response.usage));
+            }
             Ok(response) => {
                 record.tokens_estimated = response.usage.estimated;
                 record.input_tokens = response.usage.input_tokens;
@@ -77,7 +84,11 @@ impl<'a> Attempt<'a> {
             }
             Err(err) => {
                 record.error_code = Some(err.code().to_string());
-                if let (Error::BrokenPipe | Error::Interrupted(_), Some(first)) = (err, received.first) {
+                record.cached = received.cached;
+                if received.cached {
+                    // A replay cut short: nothing was billed.
+                    record.cost_usd = Some(0.0);
+                } else if let (Error::BrokenPipe | Error::Interrupted(_), Some(first)) = (err, received.first) {
                     let usage = received.usage();
                     record.ttft_ms = Some(first.as_millis() as u64);
                     record.input_tokens = usage.input_tokens;
@@ -100,6 +111,8 @@ pub(super) struct Received {
     /// When the first text arrived, after the request was sent.
     pub first: Option<Duration>,
     pub output: WordCount,
+    /// The reply came from the response cache: nothing was sent, and nothing is billed.
+    pub cached: bool,
 }
 
 impl Received {
@@ -130,6 +143,11 @@ impl<'a> Timing<'a> {
 
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// The caller's sink, for progress after the reply.
+    pub fn inner(&mut self) -> &mut dyn EventSink {
+        &mut *self.inner
     }
 }
 

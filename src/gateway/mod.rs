@@ -8,7 +8,8 @@
 //! 1. make sure the request can be recorded (the database, when it needs one) before anything is sent;
 //! 2. load the conversation, whose history and system prompt go first;
 //! 3. resolve the model in the catalogue and check that it can do what is asked (capabilities);
-//! 4. connect to its provider and send, timing the reply, until it is complete or the caller cancels;
+//! 4. answer from the response cache when it holds the reply ([`cache`]); else connect to the model's provider
+//!    and send, timing the reply, until it is complete or the caller cancels, and keep a complete reply there;
 //! 5. on success append the turn to the conversation, in one transaction;
 //! 6. record the attempt, success or failure, priced from the catalogue.
 //!
@@ -19,19 +20,21 @@
 //! long-lived one); the gateway only tells it what to record and when the store itself is needed.
 
 mod attempt;
+mod cache;
 mod request;
 
 pub use attempt::{cost, new_request_id};
-pub use request::{Delivery, ModelChoice, Outcome, Request};
+pub use request::{CachePolicy, Delivery, ModelChoice, Outcome, Request};
 
 use crate::config::{Model, Registry, profile};
 use crate::error::{Signal, Suggestion};
 use crate::provider::{Client, Limits};
-use crate::store::recorder::{Lifetime, Recorder};
-use crate::store::{Conversation, Store, StoredMessage, Turn};
+use crate::store::recorder::{Lifetime, RecordWarning, Recorder};
+use crate::store::{CachedReply, Conversation, NewEntry, Store, StoredMessage, Turn};
 use crate::types::{ChatRequest, EventSink, Message, Progress, Response};
 use crate::{Error, Result};
 use attempt::{Attempt, Received, Timing};
+use cache::CacheUse;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -62,12 +65,14 @@ impl Gateway {
             ModelChoice::Default => &self.registry.system().default_model,
         };
         let mut attempt = Attempt::new(&req.user, req.delivery.command(), name, req.provider.as_deref());
+        let cache = cache::cache_use(req.cache, &self.registry.system().cache);
+        let mut warnings = Vec::new();
 
-        // 1. A request that cannot be recorded is not sent.
-        if req.record || req.conversation.is_some() {
-            let ready = self.with_recorder(sink, |recorder| match req.conversation {
-                Some(_) => recorder.store().map(drop),
-                None => recorder.prepare(),
+        // 1. A request that cannot be recorded is not sent. A conversation and the cache need the store itself.
+        if req.record || req.conversation.is_some() || cache.is_some() {
+            let ready = self.with_recorder(sink, |recorder| match req.conversation.is_some() || cache.is_some() {
+                true => recorder.store().map(drop),
+                false => recorder.prepare(),
             });
             if let Err(err) = ready {
                 return Outcome::failed(err);
@@ -96,7 +101,7 @@ impl Gateway {
             Ok(model) => {
                 attempt.model = Some(model);
                 received.input_words = crate::codec::words_in_request(&chat);
-                let send = self.send(model, chat, req, &attempt.request_id, sink, &mut received);
+                let send = self.send(model, chat, req, cache, &attempt.request_id, sink, &mut received, &mut warnings);
                 tokio::select! {
                     result = send => result,
                     signal = cancel => Err(Error::Interrupted(signal)),
@@ -110,7 +115,7 @@ impl Gateway {
         };
 
         // 5 and 6. The turn, then the record.
-        let mut outcome = Outcome { result, unsaved_reply: None, warnings: Vec::new() };
+        let mut outcome = Outcome { result, unsaved_reply: None, warnings };
         if let (Ok(response), Some(id)) = (&mut outcome.result, &attempt.conversation_id) {
             response.conversation_id = Some(id.clone());
             let turn = Turn {
@@ -127,7 +132,7 @@ impl Gateway {
         if req.record {
             let record = attempt.record(&outcome.result, &received);
             match self.with_recorder(sink, |recorder| Ok(recorder.record(&record))) {
-                Ok(warnings) => outcome.warnings = warnings,
+                Ok(warnings) => outcome.warnings.extend(warnings),
                 Err(err) => outcome.warnings.push(crate::store::recorder::RecordWarning::NotRecorded(err)),
             }
         }
@@ -161,28 +166,45 @@ impl Gateway {
         }
     }
 
-    /// Check what the model can do, connect to its provider and send; the reply, timed.
+    /// Check what the model can do, then answer from the cache, or connect to its provider and send; the reply,
+    /// timed. The cache failing is a warning: the request goes on without it.
+    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         model: &Model,
         mut chat: ChatRequest,
         req: &Request,
+        cache: Option<CacheUse>,
         request_id: &str,
         sink: &mut dyn EventSink,
         received: &mut Received,
+        warnings: &mut Vec<RecordWarning>,
     ) -> Result<Response> {
         self.check_capabilities(model, req)?;
         sink.progress(Progress::Model { model_id: &model.model_id, provider: &model.provider, vendor: &model.vendor });
+        self.fill_defaults(model, &mut chat);
+        let cache = cache.map(|c| (c, cache::key(&model.provider, &model.model_id, &chat)));
+        if let Some((usage, key)) = &cache {
+            let now = crate::time::now_ms();
+            let fresh_after = now - usage.ttl.as_millis() as i64;
+            match self.with_recorder(sink, |recorder| recorder.store()?.cache_lookup(key, fresh_after, now)) {
+                Ok(Some(hit)) => {
+                    sink.progress(Progress::CacheHit { age_ms: (now - hit.created_ms).max(0) as u64 });
+                    return self.answer_from_cache(model, hit, req, request_id, sink, received);
+                }
+                Ok(None) => sink.progress(Progress::CacheMiss),
+                Err(err) => warnings.push(RecordWarning::CacheNotUsed(err)),
+            }
+        }
         let settings = self
             .registry
             .provider(&model.provider)
             .ok_or_else(|| Error::Internal(format!("model {} names provider {}", model.model_id, model.provider)))?;
         let client = Client::connect(settings).await?;
         sink.progress(Progress::Connected { provider: &model.provider, describe: &client.describe(model) });
-        self.fill_defaults(model, &mut chat);
         let limits = self.limits(model, req.timeout);
-        // The conversation needs the reply's text to store it.
-        let keep_text = req.keep_text || req.conversation.is_some();
+        // The conversation and the cache need the reply's text to store it.
+        let keep_text = req.keep_text || req.conversation.is_some() || cache.is_some();
         let mut timing = Timing::new(sink, received, keep_text);
         let (completion, first) = match req.delivery {
             Delivery::Whole => {
@@ -198,6 +220,23 @@ impl Gateway {
                 )
             }
         };
+        if let Some((usage, key)) = &cache {
+            let entry = NewEntry {
+                key,
+                provider: &model.provider,
+                model: &model.model_id,
+                content: &completion.content,
+                stop_reason: completion.stop_reason.as_deref(),
+                usage: &completion.usage,
+                cost_usd: cost(model, &completion.usage),
+            };
+            let now = crate::time::now_ms();
+            let fresh_after = now - usage.ttl.as_millis() as i64;
+            let put = |recorder: &mut Recorder| recorder.store()?.cache_put(&entry, fresh_after, now, usage.max_bytes);
+            if let Err(err) = self.with_recorder(timing.inner(), put) {
+                warnings.push(RecordWarning::CacheNotUsed(err));
+            }
+        }
         Ok(Response {
             model: model.model_id.clone(),
             provider: model.provider.clone(),
@@ -209,6 +248,38 @@ impl Gateway {
             time_to_first_token_ms: first.map(|d| d.as_millis() as u64),
             conversation_id: None,
             request_id: request_id.to_string(),
+            cached: false,
+        })
+    }
+
+    /// A stored reply, delivered as a live one would be (a stream gets it in pieces), with the usage of the request
+    /// that paid for it.
+    fn answer_from_cache(
+        &self,
+        model: &Model,
+        hit: CachedReply,
+        req: &Request,
+        request_id: &str,
+        sink: &mut dyn EventSink,
+        received: &mut Received,
+    ) -> Result<Response> {
+        received.cached = true;
+        let mut timing = Timing::new(sink, received, false);
+        if req.delivery == Delivery::Stream {
+            cache::replay(&hit.content, &mut timing)?;
+        }
+        Ok(Response {
+            model: model.model_id.clone(),
+            provider: model.provider.clone(),
+            vendor: model.vendor.clone(),
+            content: hit.content,
+            stop_reason: hit.stop_reason,
+            usage: hit.usage,
+            duration_ms: timing.elapsed().as_millis() as u64,
+            time_to_first_token_ms: timing.received.first.map(|d| d.as_millis() as u64),
+            conversation_id: None,
+            request_id: request_id.to_string(),
+            cached: true,
         })
     }
 

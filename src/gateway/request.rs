@@ -59,9 +59,22 @@ pub struct Request {
     pub user: String,
     /// Record the attempt for `metrics`.
     pub record: bool,
+    /// Whether to answer from the response cache and keep the reply there.
+    pub cache: CachePolicy,
     /// Return a streamed reply's text in the response too (it went to the sink already). A conversation keeps the
     /// text whatever this says; a caller that only prints the stream need not pay for holding it.
     pub keep_text: bool,
+}
+
+/// A request's own say over the response cache (`--cache`, `--no-cache`, `--cache-ttl`); `Default` follows
+/// `system/cache.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CachePolicy {
+    #[default]
+    Default,
+    Off,
+    /// On, with entries at most `ttl` old (else the configured ttl).
+    On { ttl: Option<Duration> },
 }
 
 /// How a request ended. The request's own result, plus what went wrong around it without changing it.

@@ -54,6 +54,9 @@ pub struct Stats {
     /// Output tokens per second of request time: all output tokens over the sum of all durations.
     pub tokens_per_second: Option<f64>,
     pub cost_usd: f64,
+    /// Requests answered from the response cache (no tokens, no cost), and what their live replies had cost.
+    pub cached: u64,
+    pub saved_usd: f64,
     pub duration_ms: Percentiles,
     pub ttft_ms: FirstToken,
 }
@@ -150,7 +153,8 @@ impl Store {
                 query(
                     &format!(
                         "SELECT model, provider, vendor, ok, input_tokens, output_tokens, duration_ms, \
-                         coalesce(cost_usd, 0), tokens_estimated, ttft_ms FROM requests \
+                         coalesce(cost_usd, 0), tokens_estimated, ttft_ms, cached, coalesce(saved_usd, 0) \
+                         FROM requests \
                          WHERE time >= :since AND time < :end{by_user}"
                     ),
                     &[(":since", since), (":end", hour * HOUR_MS)],
@@ -166,6 +170,8 @@ impl Store {
                             duration_sum: duration,
                             duration_max: duration,
                             estimated: u64::from(row.get::<_, bool>(8)?),
+                            cached: u64::from(row.get::<_, bool>(10)?),
+                            saved: row.get(11)?,
                         };
                         tally.add(row, bucket)?;
                         match row.get::<_, Option<i64>>(9)? {
@@ -230,7 +236,7 @@ impl Store {
 
 /// The columns of a rollup row.
 const ROLLUP: &str = "SELECT model, provider, vendor, bin, requests, succeeded, input_tokens, output_tokens, cost_usd, \
-                      duration_sum, duration_max, estimated";
+                      duration_sum, duration_max, estimated, cached, saved_usd";
 /// The columns of a first-token rollup row.
 const TTFT_ROLLUP: &str = "SELECT model, provider, vendor, bin, requests, ttft_sum";
 
@@ -246,6 +252,8 @@ fn rollup_bucket(row: &rusqlite::Row) -> rusqlite::Result<Bucket> {
         duration_sum: row.get::<_, i64>(9)? as u64,
         duration_max: row.get::<_, i64>(10)? as u64,
         estimated: row.get::<_, i64>(11)? as u64,
+        cached: row.get::<_, i64>(12)? as u64,
+        saved: row.get(13)?,
     })
 }
 
@@ -344,6 +352,9 @@ struct Bucket {
     duration_max: u64,
     /// Of `requests`, those whose tokens are estimated.
     estimated: u64,
+    /// Of `requests`, those a cached reply answered, and the cost they saved.
+    cached: u64,
+    saved: f64,
 }
 
 #[derive(Default)]
@@ -355,6 +366,8 @@ struct Acc {
     cost: f64,
     max: u64,
     estimated: u64,
+    cached: u64,
+    saved: f64,
     duration_sum: u64,
     /// Indexed by bin: (requests, sum of their durations). Bins are small numbers (under 1,000).
     bins: Vec<(u64, u64)>,
@@ -380,6 +393,8 @@ impl Acc {
         self.cost += b.cost;
         self.max = self.max.max(b.duration_max);
         self.estimated += b.estimated;
+        self.cached += b.cached;
+        self.saved += b.saved;
         self.duration_sum += b.duration_sum;
         let bin = bin_slot(&mut self.bins, b.bin);
         bin.0 += b.requests;
@@ -394,6 +409,8 @@ impl Acc {
         self.cost += other.cost;
         self.max = self.max.max(other.max);
         self.estimated += other.estimated;
+        self.cached += other.cached;
+        self.saved += other.saved;
         self.duration_sum += other.duration_sum;
         for (mine, theirs) in [(&mut self.bins, &other.bins), (&mut self.ttft_bins, &other.ttft_bins)] {
             for (bin, &(count, sum)) in theirs.iter().enumerate() {
@@ -451,6 +468,8 @@ impl Acc {
             tokens_per_second: (self.duration_sum > 0 && self.output > 0)
                 .then(|| ((self.output as f64 * 1000.0 / self.duration_sum as f64) * 10.0).round() / 10.0),
             cost_usd: (self.cost * 1e6).round() / 1e6,
+            cached: self.cached,
+            saved_usd: (self.saved * 1e6).round() / 1e6,
             duration_ms,
             ttft_ms,
         }

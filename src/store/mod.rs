@@ -5,6 +5,7 @@
 //! - [`conversations`]: conversations and their messages (full-text search, turns appended atomically);
 //! - [`records`]: request records and their hourly and daily rollups;
 //! - [`metrics`]: the queries of `metrics` over those rollups;
+//! - [`cache`]: the response cache, replies kept under their request's hash;
 //! - [`spool`]: request records appended beside the database, taken in by the hundred;
 //! - [`recorder`]: where one request's record goes (the spool or the open store): the one place that decides.
 //!
@@ -16,6 +17,7 @@
 //! The store never prints; every failure is an [`Error::Store`] naming the file (or [`Error::NotFound`] for an
 //! unknown conversation).
 
+mod cache;
 mod conversations;
 mod metrics;
 pub mod recorder;
@@ -23,6 +25,7 @@ mod records;
 mod schema;
 pub mod spool;
 
+pub use cache::{CacheStats, CachedReply, ClearFilter, Cleared, NewEntry};
 pub use conversations::{Conversation, ConversationSummary, NewConversation, StoredMessage, Turn};
 pub use metrics::{EXACT_PERCENTILES_UP_TO, Metrics, MetricsFilter, ModelStats, Percentiles, SpoolIntake, Stats};
 pub use records::{RequestRecord, duration_bin};

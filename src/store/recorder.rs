@@ -28,6 +28,8 @@ pub enum RecordWarning {
     /// The record is safe in the spool, which has grown past its threshold, but could not be moved into the database
     /// now (another process was writing, say); a later `metrics` or request moves it.
     SpoolNotTakenIn(Error),
+    /// The response cache could not be read or written; the request went on without it.
+    CacheNotUsed(Error),
 }
 
 impl std::fmt::Display for RecordWarning {
@@ -37,6 +39,7 @@ impl std::fmt::Display for RecordWarning {
             RecordWarning::SpoolNotTakenIn(err) => {
                 write!(f, "the spooled request records were not moved into the database yet: {err}")
             }
+            RecordWarning::CacheNotUsed(err) => write!(f, "the response cache was not used: {err}"),
         }
     }
 }

@@ -30,6 +30,12 @@ pub struct RequestRecord {
     /// The token counts are llmgw's estimate (whitespace-separated words), not the provider's.
     #[serde(default)]
     pub tokens_estimated: bool,
+    /// A stored reply answered (the response cache): nothing was sent, so no tokens and no cost.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
+    /// What the stored reply cost when it was live: what this request saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_usd: Option<f64>,
 }
 
 /// The error code of a reply its reader stopped reading (`| head`): the request did what it was asked as far as
@@ -63,6 +69,7 @@ impl RequestRecord {
             && self.ttft_ms.is_none_or(|t| t <= self.duration_ms)
             && finite(self.tokens_per_second, 1e9)
             && finite(self.cost_usd, MAX_COST_USD)
+            && finite(self.saved_usd, MAX_COST_USD)
             && !self.request_id.is_empty()
             && text(&self.request_id)
             && !self.user_id.is_empty()
@@ -113,16 +120,18 @@ pub(super) fn write_records<'a>(
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO requests (request_id, time, user_id, command, provider, vendor, model, ok, error_code,
          input_tokens, output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id,
-         tokens_estimated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+         tokens_estimated, cached, saved_usd)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?;
     let upsert = |table: &str, unit: &str| {
         conn.prepare_cached(&format!(
             "INSERT INTO {table} ({unit}, user_id, model, provider, vendor, bin, requests, succeeded,
-                 input_tokens, output_tokens, cost_usd, duration_sum, duration_max, estimated)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
+                 input_tokens, output_tokens, cost_usd, duration_sum, duration_max, estimated, cached, saved_usd)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)
              ON CONFLICT DO UPDATE SET requests = requests + 1, succeeded = succeeded + excluded.succeeded,
                  estimated = estimated + excluded.estimated,
+                 cached = cached + excluded.cached,
+                 saved_usd = saved_usd + excluded.saved_usd,
                  input_tokens = input_tokens + excluded.input_tokens,
                  output_tokens = output_tokens + excluded.output_tokens,
                  cost_usd = cost_usd + excluded.cost_usd,
@@ -160,6 +169,8 @@ pub(super) fn write_records<'a>(
             r.cost_usd,
             r.conversation_id,
             r.tokens_estimated,
+            r.cached,
+            r.saved_usd,
         ])?;
         if inserted == 0 {
             continue;
@@ -190,6 +201,8 @@ pub(super) fn write_records<'a>(
                 r.cost_usd.unwrap_or(0.0),
                 r.duration_ms as i64,
                 r.tokens_estimated,
+                r.cached,
+                r.saved_usd.unwrap_or(0.0),
             ])?;
         }
     }

@@ -147,6 +147,56 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (day, user_id, model, provider, vendor, bin)
     ) WITHOUT ROWID;
     ",
+    // 5: the response cache (see `super::cache`), with its totals kept up by triggers so that `cache stats` and
+    // eviction never scan it; and which requests a cached reply answered, with the cost each saved.
+    "
+    CREATE TABLE response_cache (
+        id            INTEGER PRIMARY KEY,
+        key           BLOB NOT NULL UNIQUE,
+        provider      TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        created       INTEGER NOT NULL,
+        last_used     INTEGER NOT NULL,
+        hits          INTEGER NOT NULL DEFAULT 0,
+        saved_usd     REAL NOT NULL DEFAULT 0,
+        bytes         INTEGER NOT NULL,
+        content       TEXT NOT NULL,
+        stop_reason   TEXT,
+        input_tokens  INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        tokens_estimated INTEGER NOT NULL,
+        cost_usd      REAL
+    );
+    CREATE INDEX response_cache_last_used ON response_cache(last_used);
+    CREATE INDEX response_cache_created ON response_cache(created);
+    CREATE INDEX response_cache_model ON response_cache(provider, model);
+    CREATE TABLE response_cache_totals (
+        id         INTEGER PRIMARY KEY CHECK (id = 0),
+        entries    INTEGER NOT NULL,
+        bytes      INTEGER NOT NULL,
+        hits       INTEGER NOT NULL,
+        saved_usd  REAL NOT NULL
+    );
+    INSERT INTO response_cache_totals VALUES (0, 0, 0, 0, 0);
+    CREATE TRIGGER response_cache_insert AFTER INSERT ON response_cache BEGIN
+        UPDATE response_cache_totals SET entries = entries + 1, bytes = bytes + new.bytes, hits = hits + new.hits,
+            saved_usd = saved_usd + new.saved_usd;
+    END;
+    CREATE TRIGGER response_cache_update AFTER UPDATE ON response_cache BEGIN
+        UPDATE response_cache_totals SET bytes = bytes + new.bytes - old.bytes, hits = hits + new.hits - old.hits,
+            saved_usd = saved_usd + new.saved_usd - old.saved_usd;
+    END;
+    CREATE TRIGGER response_cache_delete AFTER DELETE ON response_cache BEGIN
+        UPDATE response_cache_totals SET entries = entries - 1, bytes = bytes - old.bytes, hits = hits - old.hits,
+            saved_usd = saved_usd - old.saved_usd;
+    END;
+    ALTER TABLE requests ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE requests ADD COLUMN saved_usd REAL;
+    ALTER TABLE request_rollup ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_rollup ADD COLUMN saved_usd REAL NOT NULL DEFAULT 0;
+    ALTER TABLE request_rollup_daily ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_rollup_daily ADD COLUMN saved_usd REAL NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// The schema version this build writes.
