@@ -9,7 +9,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
     # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
     # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
     # completed by the generated code below.
-    $llmgwValueOptions = @('--color', '--config', '--conv', '--db', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-p', '-s')
+    $llmgwValueOptions = @('--cache-ttl', '--color', '--config', '--conv', '--db', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-p', '-s')
     $llmgwBefore = @(
         foreach ($element in $commandAst.CommandElements) {
             if ($element.Extent.EndOffset -lt $cursorPosition) {
@@ -102,6 +102,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalogue and check availability')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Create, list, show and delete stored conversations')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Usage, latency, success rate and cost of recorded requests')
+            [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Show or clear the response cache')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -119,11 +120,14 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature, 0 to 2 (models clamp to their own range)')
             [CompletionResult]::new('--top-p', '--top-p', [CompletionResultType]::ParameterName, 'Nucleus sampling, 0 to 1')
             [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop when the model writes this text (repeatable)')
+            [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
             [CompletionResult]::new('--no-log', '--no-log', [CompletionResultType]::ParameterName, 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)')
+            [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Answer from the response cache when it holds this request''s reply, and keep the reply there [default: on when config/system/cache.json says enabled]')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the response cache for this request')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -146,11 +150,14 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature, 0 to 2 (models clamp to their own range)')
             [CompletionResult]::new('--top-p', '--top-p', [CompletionResultType]::ParameterName, 'Nucleus sampling, 0 to 1')
             [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop when the model writes this text (repeatable)')
+            [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
             [CompletionResult]::new('--no-log', '--no-log', [CompletionResultType]::ParameterName, 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)')
+            [CompletionResult]::new('--cache', '--cache', [CompletionResultType]::ParameterName, 'Answer from the response cache when it holds this request''s reply, and keep the reply there [default: on when config/system/cache.json says enabled]')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the response cache for this request')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
@@ -344,6 +351,66 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'llmgw;cache' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Entries, size, hits and the cost the hits saved')
+            [CompletionResult]::new('clear', 'clear', [CompletionResultType]::ParameterValue, 'Remove entries: all of them, or those older than a span, or one model''s')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmgw;cache;stats' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'llmgw;cache;clear' {
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Only entries stored more than this long ago (30m, 12h, 7d)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Only this model''s entries (id, alias or provider/modelId)')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model''s entries (id, alias or provider/modelId)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'llmgw;cache;help' {
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Entries, size, hits and the cost the hits saved')
+            [CompletionResult]::new('clear', 'clear', [CompletionResultType]::ParameterValue, 'Remove entries: all of them, or those older than a span, or one model''s')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'llmgw;cache;help;stats' {
+            break
+        }
+        'llmgw;cache;help;clear' {
+            break
+        }
+        'llmgw;cache;help;help' {
+            break
+        }
         'llmgw;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
@@ -363,6 +430,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalogue and check availability')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Create, list, show and delete stored conversations')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Usage, latency, success rate and cost of recorded requests')
+            [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Show or clear the response cache')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -404,6 +472,17 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             break
         }
         'llmgw;help;metrics' {
+            break
+        }
+        'llmgw;help;cache' {
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Entries, size, hits and the cost the hits saved')
+            [CompletionResult]::new('clear', 'clear', [CompletionResultType]::ParameterValue, 'Remove entries: all of them, or those older than a span, or one model''s')
+            break
+        }
+        'llmgw;help;cache;stats' {
+            break
+        }
+        'llmgw;help;cache;clear' {
             break
         }
         'llmgw;help;completions' {

@@ -16,6 +16,9 @@ _llmgw() {
             ",$1")
                 cmd="llmgw"
                 ;;
+            llmgw,cache)
+                cmd="llmgw__subcmd__cache"
+                ;;
             llmgw,chat)
                 cmd="llmgw__subcmd__chat"
                 ;;
@@ -36,6 +39,24 @@ _llmgw() {
                 ;;
             llmgw,stream)
                 cmd="llmgw__subcmd__stream"
+                ;;
+            llmgw__subcmd__cache,clear)
+                cmd="llmgw__subcmd__cache__subcmd__clear"
+                ;;
+            llmgw__subcmd__cache,help)
+                cmd="llmgw__subcmd__cache__subcmd__help"
+                ;;
+            llmgw__subcmd__cache,stats)
+                cmd="llmgw__subcmd__cache__subcmd__stats"
+                ;;
+            llmgw__subcmd__cache__subcmd__help,clear)
+                cmd="llmgw__subcmd__cache__subcmd__help__subcmd__clear"
+                ;;
+            llmgw__subcmd__cache__subcmd__help,help)
+                cmd="llmgw__subcmd__cache__subcmd__help__subcmd__help"
+                ;;
+            llmgw__subcmd__cache__subcmd__help,stats)
+                cmd="llmgw__subcmd__cache__subcmd__help__subcmd__stats"
                 ;;
             llmgw__subcmd__conv,create)
                 cmd="llmgw__subcmd__conv__subcmd__create"
@@ -67,6 +88,9 @@ _llmgw() {
             llmgw__subcmd__conv__subcmd__help,show)
                 cmd="llmgw__subcmd__conv__subcmd__help__subcmd__show"
                 ;;
+            llmgw__subcmd__help,cache)
+                cmd="llmgw__subcmd__help__subcmd__cache"
+                ;;
             llmgw__subcmd__help,chat)
                 cmd="llmgw__subcmd__help__subcmd__chat"
                 ;;
@@ -87,6 +111,12 @@ _llmgw() {
                 ;;
             llmgw__subcmd__help,stream)
                 cmd="llmgw__subcmd__help__subcmd__stream"
+                ;;
+            llmgw__subcmd__help__subcmd__cache,clear)
+                cmd="llmgw__subcmd__help__subcmd__cache__subcmd__clear"
+                ;;
+            llmgw__subcmd__help__subcmd__cache,stats)
+                cmd="llmgw__subcmd__help__subcmd__cache__subcmd__stats"
                 ;;
             llmgw__subcmd__help__subcmd__conv,create)
                 cmd="llmgw__subcmd__help__subcmd__conv__subcmd__create"
@@ -131,7 +161,7 @@ _llmgw() {
 
     case "${cmd}" in
         llmgw)
-            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv metrics completions help"
+            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv metrics cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -156,8 +186,154 @@ _llmgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmgw__subcmd__cache)
+            opts="-q -v -h --config --db --json --quiet --verbose --color --help stats clear help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__cache__subcmd__clear)
+            opts="-m -q -v -h --older-than --model --config --db --json --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__cache__subcmd__help)
+            opts="stats clear help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__cache__subcmd__help__subcmd__clear)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__cache__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__cache__subcmd__help__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__cache__subcmd__stats)
+            opts="-q -v -h --config --db --json --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmgw__subcmd__chat)
-            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --timeout --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,6 +384,10 @@ _llmgw() {
                     return 0
                     ;;
                 --stop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -519,8 +699,50 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__help)
-            opts="chat stream models conv metrics completions help"
+            opts="chat stream models conv metrics cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__help__subcmd__cache)
+            opts="stats clear"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__help__subcmd__cache__subcmd__clear)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__help__subcmd__cache__subcmd__stats)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -915,7 +1137,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__stream)
-            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --timeout --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -966,6 +1188,10 @@ _llmgw() {
                     return 0
                     ;;
                 --stop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cache-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1023,7 +1249,7 @@ _llmgw_dynamic() {
                 value="${word#*=}"
                 pass+=("${word%%=*}" "${value/#\~/$HOME}")
                 ;;
-            --color|--config|--conv|--db|--limit|--max-tokens|--modality|--model|--name|--older-than|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-p|-s) value_of="$word" ;;
+            --cache-ttl|--color|--config|--conv|--db|--limit|--max-tokens|--modality|--model|--name|--older-than|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-p|-s) value_of="$word" ;;
             -*) ;;
             *) positional+=("$word") ;;
         esac

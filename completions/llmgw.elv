@@ -35,6 +35,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand models 'List the model catalogue and check availability'
             cand conv 'Create, list, show and delete stored conversations'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
+            cand cache 'Show or clear the response cache'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -51,11 +52,14 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --temperature 'Sampling temperature, 0 to 2 (models clamp to their own range)'
             cand --top-p 'Nucleus sampling, 0 to 1'
             cand --stop 'Stop when the model writes this text (repeatable)'
+            cand --cache-ttl 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]'
             cand --timeout 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]'
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
             cand --color 'When to use color on stderr'
             cand --no-log 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)'
+            cand --cache 'Answer from the response cache when it holds this request''s reply, and keep the reply there [default: on when config/system/cache.json says enabled]'
+            cand --no-cache 'Neither read nor write the response cache for this request'
             cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
             cand -q 'Print nothing but the answer (and errors)'
             cand --quiet 'Print nothing but the answer (and errors)'
@@ -77,11 +81,14 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --temperature 'Sampling temperature, 0 to 2 (models clamp to their own range)'
             cand --top-p 'Nucleus sampling, 0 to 1'
             cand --stop 'Stop when the model writes this text (repeatable)'
+            cand --cache-ttl 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]'
             cand --timeout 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]'
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
             cand --color 'When to use color on stderr'
             cand --no-log 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)'
+            cand --cache 'Answer from the response cache when it holds this request''s reply, and keep the reply there [default: on when config/system/cache.json says enabled]'
+            cand --no-cache 'Neither read nor write the response cache for this request'
             cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
             cand -q 'Print nothing but the answer (and errors)'
             cand --quiet 'Print nothing but the answer (and errors)'
@@ -255,6 +262,59 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'llmgw;cache'= {
+            cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
+            cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
+            cand --color 'When to use color on stderr'
+            cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
+            cand -q 'Print nothing but the answer (and errors)'
+            cand --quiet 'Print nothing but the answer (and errors)'
+            cand -v 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand --verbose 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand stats 'Entries, size, hits and the cost the hits saved'
+            cand clear 'Remove entries: all of them, or those older than a span, or one model''s'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmgw;cache;stats'= {
+            cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
+            cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
+            cand --color 'When to use color on stderr'
+            cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
+            cand -q 'Print nothing but the answer (and errors)'
+            cand --quiet 'Print nothing but the answer (and errors)'
+            cand -v 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand --verbose 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'llmgw;cache;clear'= {
+            cand --older-than 'Only entries stored more than this long ago (30m, 12h, 7d)'
+            cand -m 'Only this model''s entries (id, alias or provider/modelId)'
+            cand --model 'Only this model''s entries (id, alias or provider/modelId)'
+            cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
+            cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
+            cand --color 'When to use color on stderr'
+            cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
+            cand -q 'Print nothing but the answer (and errors)'
+            cand --quiet 'Print nothing but the answer (and errors)'
+            cand -v 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand --verbose 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'llmgw;cache;help'= {
+            cand stats 'Entries, size, hits and the cost the hits saved'
+            cand clear 'Remove entries: all of them, or those older than a span, or one model''s'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'llmgw;cache;help;stats'= {
+        }
+        &'llmgw;cache;help;clear'= {
+        }
+        &'llmgw;cache;help;help'= {
+        }
         &'llmgw;completions'= {
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
@@ -273,6 +333,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand models 'List the model catalogue and check availability'
             cand conv 'Create, list, show and delete stored conversations'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
+            cand cache 'Show or clear the response cache'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -304,6 +365,14 @@ set edit:completion:arg-completer[llmgw] = {|@words|
         }
         &'llmgw;help;metrics'= {
         }
+        &'llmgw;help;cache'= {
+            cand stats 'Entries, size, hits and the cost the hits saved'
+            cand clear 'Remove entries: all of them, or those older than a span, or one model''s'
+        }
+        &'llmgw;help;cache;stats'= {
+        }
+        &'llmgw;help;cache;clear'= {
+        }
         &'llmgw;help;completions'= {
         }
         &'llmgw;help;help'= {
@@ -318,7 +387,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
 # completed by the generated completer above, which this one wraps.
 var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]
 set edit:completion:arg-completer[llmgw] = {|@words|
-    var value-options = ['--color' '--config' '--conv' '--db' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-p' '-s']
+    var value-options = ['--cache-ttl' '--color' '--config' '--conv' '--db' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-p' '-s']
     var current = $words[-1]
     var typed = $current
     var prefix = ''

@@ -39,6 +39,7 @@ complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "stream" -d 'Send a prom
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "models" -d 'List the model catalogue and check availability'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "conv" -d 'Create, list, show and delete stored conversations'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "cache" -d 'Show or clear the response cache'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s m -l model -d 'Model id, alias or provider/modelId [default: $LLMGW_MODEL, else the config\'s defaultModel]' -r -f -a "(__llmgw_candidates models)"
@@ -50,6 +51,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l max-tokens -d 'Most
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l top-p -d 'Nucleus sampling, 0 to 1' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l stop -d 'Stop when the model writes this text (repeatable)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l cache-ttl -d 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config\'s ttl, 7d]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
@@ -57,6 +59,8 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l color -d 'When to u
 always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l no-log -d 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l cache -d 'Answer from the response cache when it holds this request\'s reply, and keep the reply there [default: on when config/system/cache.json says enabled]'
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l no-cache -d 'Neither read nor write the response cache for this request'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
@@ -70,6 +74,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l max-tokens -d 'Mo
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l top-p -d 'Nucleus sampling, 0 to 1' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l stop -d 'Stop when the model writes this text (repeatable)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l cache-ttl -d 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config\'s ttl, 7d]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
@@ -77,6 +82,8 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l color -d 'When to
 always\t''
 never\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l no-log -d 'Do not record this request for `metrics` (set LLMGW_NO_LOG=1 to make it the default)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l cache -d 'Answer from the response cache when it holds this request\'s reply, and keep the reply there [default: on when config/system/cache.json says enabled]'
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l no-cache -d 'Neither read nor write the response cache for this request'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
@@ -197,6 +204,41 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l json -d 'Print o
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -f -a "stats" -d 'Entries, size, hits and the cost the hits saved'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -f -a "clear" -d 'Remove entries: all of them, or those older than a span, or one model\'s'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from stats" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from stats" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from stats" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from stats" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from stats" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from stats" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -l older-than -d 'Only entries stored more than this long ago (30m, 12h, 7d)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -s m -l model -d 'Only this model\'s entries (id, alias or provider/modelId)' -r -f -a "(__llmgw_candidates models)"
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "stats" -d 'Entries, size, hits and the cost the hits saved'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove entries: all of them, or those older than a span, or one model\'s'
+complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
@@ -206,19 +248,22 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l json -d 'Pri
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "models" -d 'List the model catalogue and check availability'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "conv" -d 'Create, list, show and delete stored conversations'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics cache completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics cache completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics cache completions help" -f -a "models" -d 'List the model catalogue and check availability'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics cache completions help" -f -a "conv" -d 'Create, list, show and delete stored conversations'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics cache completions help" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics cache completions help" -f -a "cache" -d 'Show or clear the response cache'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics cache completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics cache completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "list" -d 'List the models of the active catalogue'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "create" -d 'Start a conversation and print its id'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "list" -d 'List conversations, most recently updated first'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "show" -d 'Print a conversation\'s turns'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "delete" -d 'Delete a conversation and its messages, or prune old ones'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "stats" -d 'Entries, size, hits and the cost the hits saved'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove entries: all of them, or those older than a span, or one model\'s'
 
 # Added by llmgw to the script clap_complete generates: model ids, aliases and conversations come from
 # `llmgw __complete`, with the --config, --db and --user of the line being completed.

@@ -13,18 +13,30 @@ use serde::Serialize;
 
 pub const EXAMPLES: &str = "\
 Examples:
-  # the cache is off unless --cache or config/system/cache.json {\"enabled\": true}
+  # off unless --cache, or enabled in config/system/cache.json
   llmgw chat --cache -m claude \"Summarise RFC 9110 in one line\"
   llmgw cache stats
-  llmgw cache stats --json | jq .saved_usd
+  llmgw cache clear --older-than 7d";
+
+const STATS_EXAMPLES: &str = "\
+Examples:
+  llmgw cache stats
+  llmgw cache stats --json | jq .saved_usd";
+
+const CLEAR_EXAMPLES: &str = "\
+Examples:
+  # everything
+  llmgw cache clear
   llmgw cache clear --older-than 7d
-  llmgw cache clear --model claude";
+  llmgw cache clear --model claude --json";
 
 #[derive(Debug, Subcommand)]
 pub enum CacheCommand {
     /// Entries, size, hits and the cost the hits saved
+    #[command(after_help = STATS_EXAMPLES)]
     Stats,
     /// Remove entries: all of them, or those older than a span, or one model's
+    #[command(after_help = CLEAR_EXAMPLES)]
     Clear {
         /// Only entries stored more than this long ago (30m, 12h, 7d)
         #[arg(long, value_name = "DUR")]

@@ -416,7 +416,11 @@ mod tests {
         assert!(bash.contains("|--conv|") && bash.contains("|--model|") && bash.contains("|-m|"), "value options");
 
         let zsh = completion_script(Shell::Zsh);
-        assert_eq!(zsh.matches(":MODEL:_llmgw_models'").count(), 6, "-m and --model of chat, stream, metrics");
+        assert_eq!(
+            zsh.matches(":MODEL:_llmgw_models'").count(),
+            8,
+            "-m and --model of chat, stream, metrics, cache clear"
+        );
         assert_eq!(zsh.matches("::model -- Model id, alias or provider/modelId:_llmgw_models'").count(), 1);
         assert_eq!(zsh.matches(":_llmgw_conversations'").count(), 4, "--conv of chat and stream, conv show|delete");
         assert!(zsh.find("_llmgw_models() {") < zsh.find(ZSH_REGISTRATION), "helpers defined before use");

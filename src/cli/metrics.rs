@@ -89,7 +89,7 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
 
 fn table(metrics: &Metrics) -> TextTable {
     // Left out first on a narrow terminal: the rarer figures, then the ones the others imply.
-    let mut table = TextTable::new(&[
+    let mut columns = vec![
         Column::word("MODEL"),
         Column::word("PROVIDER").dropped(3),
         Column::number("REQUESTS"),
@@ -103,7 +103,20 @@ fn table(metrics: &Metrics) -> TextTable {
         Column::number("TTFT P50").dropped(8),
         Column::number("TTFT P95").dropped(7),
         Column::number("COST USD"),
-    ]);
+    ];
+    // Only once the response cache has answered: how many requests it answered, and what they would have cost.
+    let cached = metrics.total.cached > 0;
+    if cached {
+        columns.extend([Column::number("CACHED").dropped(10), Column::number("SAVED USD").dropped(10)]);
+    }
+    let mut table = TextTable::new(&columns);
+    let row = |model: &str, provider: &str, s: &Stats| {
+        let mut cells = row(model, provider, s);
+        if cached {
+            cells.extend([s.cached.to_string(), format!("{:.4}", s.saved_usd)]);
+        }
+        cells
+    };
     for m in &metrics.by_model {
         table.row(row(m.model.as_deref().unwrap_or("-"), m.provider.as_deref().unwrap_or("-"), &m.stats));
     }

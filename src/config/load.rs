@@ -11,8 +11,9 @@
 
 use super::source::{File, Layer, Source};
 use super::{
-    AzureSettings, BedrockApi, BedrockSettings, Billing, ConfigRoot, Model, OpenAiSettings, Placement, Pricing,
-    CacheSettings, ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport, VendorSettings,
+    AzureSettings, BedrockApi, BedrockSettings, Billing, CacheSettings, ConfigRoot, Model, OpenAiSettings, Placement,
+    Pricing, ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport,
+    VendorSettings,
 };
 use crate::Result;
 use crate::error::Error;
@@ -139,9 +140,9 @@ struct SystemFile {
     request_timeout_ms: Option<u64>,
 }
 
-/// `system/cache.json`.
+/// `system/cache.json`. Its own file, so a misspelt field is an error rather than a cache silently off.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CacheFile {
     enabled: Option<bool>,
     /// A duration: `7d`, `12h`, `90m`.

@@ -412,6 +412,34 @@ fn later_system_files_override_earlier_ones() {
     assert_eq!((reg.system().default_model.as_str(), reg.system().max_tokens), ("m1", 20));
 }
 
+#[test]
+fn the_cache_is_off_by_default_and_system_cache_json_sets_it() {
+    let reg = Fixture::new().load().unwrap();
+    assert_eq!(reg.system().cache, crate::config::CacheSettings::default());
+    assert!(!reg.system().cache.enabled);
+    let reg = Fixture::new()
+        .set("system/cache.json", r#"{"enabled": true, "ttl": "12h", "maxBytes": 1048576}"#)
+        .load()
+        .unwrap();
+    let cache = &reg.system().cache;
+    assert_eq!((cache.enabled, cache.ttl.as_secs(), cache.max_bytes), (true, 12 * 3600, 1 << 20));
+}
+
+#[test]
+fn error_bad_cache_settings_name_the_field() {
+    for (body, field) in [
+        (r#"{"ttl": "soon"}"#, "ttl"),
+        (r#"{"ttl": "0s"}"#, "ttl"),
+        (r#"{"maxBytes": 0}"#, "maxBytes"),
+        (r#"{"maxBytes": -1}"#, "maxBytes"),
+        (r#"{"enable": true}"#, "enable"),
+    ] {
+        let (file, location, message) = Fixture::new().set("system/cache.json", body).error();
+        assert_eq!(file, "system/cache.json", "{body}");
+        assert!(location.contains(field) || message.contains(field), "{body}: {location} {message}");
+    }
+}
+
 // ---- Validation errors name the file and the field ----
 
 #[test]

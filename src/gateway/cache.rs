@@ -91,11 +91,10 @@ mod tests {
     fn the_key_changes_with_everything_that_decides_the_reply_and_nothing_else() {
         let base = key("openai", "gpt-4o", &chat());
         assert_eq!(base, key("openai", "gpt-4o", &chat()), "the same request, the same key");
-        let mut variants: Vec<(&str, [u8; 32])> = vec![
-            ("provider", key("azure", "gpt-4o", &chat())),
-            ("model", key("openai", "gpt-4o-mini", &chat())),
-        ];
-        let changes: [(&str, fn(&mut ChatRequest)); 9] = [
+        let mut variants: Vec<(&str, [u8; 32])> =
+            vec![("provider", key("azure", "gpt-4o", &chat())), ("model", key("openai", "gpt-4o-mini", &chat()))];
+        type Change = (&'static str, fn(&mut ChatRequest));
+        let changes: [Change; 9] = [
             ("system", |c| c.system = None),
             ("a message", |c| c.messages[0].content.push('!')),
             ("a role", |c| c.messages[1].role = crate::types::Role::User),

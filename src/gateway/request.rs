@@ -74,7 +74,9 @@ pub enum CachePolicy {
     Default,
     Off,
     /// On, with entries at most `ttl` old (else the configured ttl).
-    On { ttl: Option<Duration> },
+    On {
+        ttl: Option<Duration>,
+    },
 }
 
 /// How a request ended. The request's own result, plus what went wrong around it without changing it.

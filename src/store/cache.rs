@@ -79,8 +79,11 @@ impl Store {
                      FROM response_cache WHERE key = ?1 AND created >= ?2",
                 )?
                 .query_row(params![key, fresh_after_ms], |r| {
-                    let usage =
-                        Usage { input_tokens: r.get(3)?, output_tokens: r.get(4)?, estimated: r.get::<_, i64>(5)? != 0 };
+                    let usage = Usage {
+                        input_tokens: r.get(3)?,
+                        output_tokens: r.get(4)?,
+                        estimated: r.get::<_, i64>(5)? != 0,
+                    };
                     let reply = CachedReply {
                         content: r.get(1)?,
                         stop_reason: r.get(2)?,
@@ -113,8 +116,9 @@ impl Store {
         }
         let write = || -> rusqlite::Result<bool> {
             let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
-            let stored = tx.prepare_cached(
-                "INSERT INTO response_cache (key, provider, model, created, last_used, bytes, content, stop_reason,
+            let stored =
+                tx.prepare_cached(
+                    "INSERT INTO response_cache (key, provider, model, created, last_used, bytes, content, stop_reason,
                      input_tokens, output_tokens, tokens_estimated, cost_usd)
                  VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (key) DO UPDATE SET provider = excluded.provider, model = excluded.model,
@@ -123,21 +127,21 @@ impl Store {
                      input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
                      tokens_estimated = excluded.tokens_estimated, cost_usd = excluded.cost_usd
                  WHERE response_cache.created < ?12",
-            )?
-            .execute(params![
-                entry.key,
-                entry.provider,
-                entry.model,
-                now_ms,
-                bytes as i64,
-                entry.content,
-                entry.stop_reason,
-                entry.usage.input_tokens as i64,
-                entry.usage.output_tokens as i64,
-                entry.usage.estimated,
-                entry.cost_usd,
-                fresh_after_ms,
-            ])? > 0;
+                )?
+                .execute(params![
+                    entry.key,
+                    entry.provider,
+                    entry.model,
+                    now_ms,
+                    bytes as i64,
+                    entry.content,
+                    entry.stop_reason,
+                    entry.usage.input_tokens as i64,
+                    entry.usage.output_tokens as i64,
+                    entry.usage.estimated,
+                    entry.cost_usd,
+                    fresh_after_ms,
+                ])? > 0;
             let excess = totals(&tx)?.1 - max_bytes as i64;
             if excess > 0 {
                 evict(&tx, excess)?;
@@ -151,16 +155,14 @@ impl Store {
     /// `cache stats`: from the totals row and the ends of one index.
     pub fn cache_stats(&self) -> Result<CacheStats> {
         let read = || -> rusqlite::Result<CacheStats> {
-            let (entries, bytes, hits, saved_usd) = self.conn.query_row(
-                "SELECT entries, bytes, hits, saved_usd FROM response_cache_totals",
-                [],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get(3)?)),
-            )?;
-            let (oldest, newest) = self.conn.query_row(
-                "SELECT min(created), max(created) FROM response_cache",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let (entries, bytes, hits, saved_usd) =
+                self.conn.query_row("SELECT entries, bytes, hits, saved_usd FROM response_cache_totals", [], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get(3)?))
+                })?;
+            let (oldest, newest) =
+                self.conn.query_row("SELECT min(created), max(created) FROM response_cache", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
             Ok(CacheStats {
                 entries: entries.max(0) as u64,
                 bytes: bytes.max(0) as u64,

@@ -13,6 +13,7 @@ mod support;
 mod bedrock_chat;
 mod bedrock_errors;
 mod bedrock_stream;
+mod cache;
 mod capabilities;
 mod completions;
 mod config;

@@ -98,6 +98,7 @@ fn filters_by_model_alias_user_provider_and_time() {
         json!({
             "total": {"requests": 0, "succeeded": 0, "failed": 0, "success_rate": null, "input_tokens": 0,
                       "output_tokens": 0, "tokens_estimated": 0, "tokens_per_second": null, "cost_usd": 0.0,
+                      "cached": 0, "saved_usd": 0.0,
                       "duration_ms": {"p50": 0, "p95": 0, "max": 0, "exact": true},
                       "ttft_ms": {"p50": null, "p95": null, "exact": true}},
             "by_model": []
