@@ -5,11 +5,11 @@ using namespace System.Management.Automation.Language
 Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
-    # Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model and for
+    # Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model/--fallback and for
     # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
     # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
     # completed by the generated code below.
-    $llmgwValueOptions = @('--cache-ttl', '--color', '--config', '--conv', '--db', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-p', '-s')
+    $llmgwValueOptions = @('--cache-ttl', '--color', '--config', '--conv', '--db', '--fallback', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-p', '-s')
     $llmgwBefore = @(
         foreach ($element in $commandAst.CommandElements) {
             if ($element.Extent.EndOffset -lt $cursorPosition) {
@@ -38,13 +38,13 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             $llmgwPositional += $word
         }
     }
-    if ($llmgwValueOf -cin '-m', '--model') {
+    if ($llmgwValueOf -cin '-m', '--model', '--fallback') {
         $llmgwKind = 'models'
     } elseif ($llmgwValueOf -ceq '--conv') {
         $llmgwKind = 'conversations'
     } elseif ($llmgwValueOf) {
-    } elseif ($llmgwTyped -match '^(--model|--conv)=(.*)$') {
-        $llmgwKind = if ($Matches[1] -eq '--model') { 'models' } else { 'conversations' }
+    } elseif ($llmgwTyped -match '^(--model|--fallback|--conv)=(.*)$') {
+        $llmgwKind = if ($Matches[1] -eq '--conv') { 'conversations' } else { 'models' }
         $llmgwPrefix = $Matches[1] + '='
         $llmgwTyped = $Matches[2]
     } elseif ($llmgwTyped.StartsWith('-')) {
@@ -120,6 +120,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature, 0 to 2 (models clamp to their own range)')
             [CompletionResult]::new('--top-p', '--top-p', [CompletionResultType]::ParameterName, 'Nucleus sampling, 0 to 1')
             [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop when the model writes this text (repeatable)')
+            [CompletionResult]::new('--fallback', '--fallback', [CompletionResultType]::ParameterName, 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue''s fallbacks)')
             [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
@@ -150,6 +151,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature, 0 to 2 (models clamp to their own range)')
             [CompletionResult]::new('--top-p', '--top-p', [CompletionResultType]::ParameterName, 'Nucleus sampling, 0 to 1')
             [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop when the model writes this text (repeatable)')
+            [CompletionResult]::new('--fallback', '--fallback', [CompletionResultType]::ParameterName, 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue''s fallbacks)')
             [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')

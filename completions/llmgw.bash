@@ -333,7 +333,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__chat)
-            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --fallback --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +384,10 @@ _llmgw() {
                     return 0
                     ;;
                 --stop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fallback)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1137,7 +1141,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__stream)
-            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --fallback --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1191,6 +1195,10 @@ _llmgw() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --fallback)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cache-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1221,7 +1229,7 @@ _llmgw() {
     esac
 }
 
-# Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model and for
+# Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model/--fallback and for
 # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
 # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
 # completed by the generated _llmgw above.
@@ -1249,17 +1257,17 @@ _llmgw_dynamic() {
                 value="${word#*=}"
                 pass+=("${word%%=*}" "${value/#\~/$HOME}")
                 ;;
-            --cache-ttl|--color|--config|--conv|--db|--limit|--max-tokens|--modality|--model|--name|--older-than|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-p|-s) value_of="$word" ;;
+            --cache-ttl|--color|--config|--conv|--db|--fallback|--limit|--max-tokens|--modality|--model|--name|--older-than|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-p|-s) value_of="$word" ;;
             -*) ;;
             *) positional+=("$word") ;;
         esac
     done
     case "$value_of" in
-        -m|--model) kind=models ;;
+        -m|--model|--fallback) kind=models ;;
         --conv) kind=conversations ;;
         "")
             case "$cur" in
-                --model=*) kind=models; typed="${cur#*=}" ;;
+                --model=*|--fallback=*) kind=models; typed="${cur#*=}" ;;
                 --conv=*) kind=conversations; typed="${cur#*=}" ;;
                 -*) ;;
                 *)

@@ -52,6 +52,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --temperature 'Sampling temperature, 0 to 2 (models clamp to their own range)'
             cand --top-p 'Nucleus sampling, 0 to 1'
             cand --stop 'Stop when the model writes this text (repeatable)'
+            cand --fallback 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue''s fallbacks)'
             cand --cache-ttl 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]'
             cand --timeout 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]'
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
@@ -81,6 +82,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --temperature 'Sampling temperature, 0 to 2 (models clamp to their own range)'
             cand --top-p 'Nucleus sampling, 0 to 1'
             cand --stop 'Stop when the model writes this text (repeatable)'
+            cand --fallback 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue''s fallbacks)'
             cand --cache-ttl 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]'
             cand --timeout 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]'
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
@@ -381,13 +383,13 @@ set edit:completion:arg-completer[llmgw] = {|@words|
     $completions[$command]
 }
 
-# Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model and for
+# Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model/--fallback and for
 # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
 # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
 # completed by the generated completer above, which this one wraps.
 var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]
 set edit:completion:arg-completer[llmgw] = {|@words|
-    var value-options = ['--cache-ttl' '--color' '--config' '--conv' '--db' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-p' '-s']
+    var value-options = ['--cache-ttl' '--color' '--config' '--conv' '--db' '--fallback' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-p' '-s']
     var current = $words[-1]
     var typed = $current
     var prefix = ''
@@ -417,7 +419,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             set positional = [$@positional $word]
         }
     }
-    if (has-value [-m --model] $value-of) {
+    if (has-value [-m --model --fallback] $value-of) {
         set kind = models
     } elif (eq $value-of --conv) {
         set kind = conversations
@@ -425,6 +427,9 @@ set edit:completion:arg-completer[llmgw] = {|@words|
     } elif (str:has-prefix $current --model=) {
         set kind = models
         set prefix = --model=
+    } elif (str:has-prefix $current --fallback=) {
+        set kind = models
+        set prefix = --fallback=
     } elif (str:has-prefix $current --conv=) {
         set kind = conversations
         set prefix = --conv=

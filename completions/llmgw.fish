@@ -51,6 +51,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l max-tokens -d 'Most
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l top-p -d 'Nucleus sampling, 0 to 1' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l stop -d 'Stop when the model writes this text (repeatable)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l fallback -d 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue\'s fallbacks)' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l cache-ttl -d 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config\'s ttl, 7d]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
@@ -74,6 +75,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l max-tokens -d 'Mo
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l temperature -d 'Sampling temperature, 0 to 2 (models clamp to their own range)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l top-p -d 'Nucleus sampling, 0 to 1' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l stop -d 'Stop when the model writes this text (repeatable)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l fallback -d 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue\'s fallbacks)' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l cache-ttl -d 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config\'s ttl, 7d]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F

@@ -106,6 +106,8 @@ pub enum Progress<'a> {
     CacheHit { age_ms: u64 },
     /// The response cache does not hold the reply: it is sent, and kept when it completes.
     CacheMiss,
+    /// `failed` (a name of the chain) failed with `code` before any text was output; `next` is tried.
+    Fallback { failed: &'a str, code: &'static str, next: &'a str },
 }
 
 /// The gateway's answer to one request, as `chat --json` prints it.
@@ -125,4 +127,19 @@ pub struct Response {
     /// Answered from the response cache (`usage` is that of the request that paid for the reply).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cached: bool,
+    /// The models tried before the one that answered (fallbacks), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<FailedAttempt>,
+}
+
+/// One model of a fallback chain that failed, as `"attempts"` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedAttempt {
+    /// The model id (the name asked for, when the catalogue does not know it).
+    pub model: String,
+    pub provider: Option<String>,
+    pub error_code: &'static str,
+    /// The name as the request or the catalogue gave it (`claude`), for messages.
+    #[serde(skip)]
+    pub name: String,
 }

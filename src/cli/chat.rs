@@ -69,6 +69,10 @@ pub struct ChatArgs {
     /// Stop when the model writes this text (repeatable)
     #[arg(long, value_name = "TEXT")]
     pub stop: Vec<String>,
+    /// When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not
+    /// ready) before any text is out, try this one (repeatable, in order; then the catalogue's fallbacks)
+    #[arg(long, value_name = "MODEL")]
+    pub fallback: Vec<String>,
     /// Answer from the response cache when it holds this request's reply, and keep the reply there [default: on
     /// when config/system/cache.json says enabled]
     #[arg(long, conflicts_with = "no_cache")]
@@ -100,6 +104,7 @@ pub async fn run(
         delivery,
         model: model_choice(args.model.as_deref()),
         provider: args.provider.clone(),
+        fallbacks: args.fallback.clone(),
         timeout: timeout(args.timeout)?,
         params: params(&args)?,
         prompt: prompt(&args.prompt, out)?,
@@ -130,14 +135,21 @@ pub async fn run(
         out.text(reply)?;
         out.end_line()?;
     }
+    let answered_by = outcome.answered_by;
     let response = match outcome.result {
         Ok(response) => response,
         Err(err) => {
+            out.failed_attempts(outcome.attempts);
             // End a partial line so that the error and the shell prompt start on their own lines.
             let _ = out.end_line();
             return Err(err);
         }
     };
+    if let Some(answered_by) = &answered_by {
+        let failed: Vec<String> =
+            response.attempts.iter().map(|a| format!("{} failed ({})", a.name, a.error_code)).collect();
+        out.notice(&format!("{}; answered by {answered_by}", failed.join(", ")));
+    }
     render(out, delivery, &response)?;
     if response.stop_reason.as_deref() == Some("max_tokens") {
         // In text the cut is invisible: say so (not with -q or --json, where stop_reason tells).
@@ -255,6 +267,9 @@ impl EventSink for Sink<'_> {
                 self.out.verbose(format_args!("cache: hit, stored {} ago", crate::time::human_age(age_ms)))
             }
             Progress::CacheMiss => self.out.verbose(format_args!("cache: miss")),
+            Progress::Fallback { failed, code, next } => {
+                self.out.verbose(format_args!("fallback: {failed} failed ({code}); trying {next}"))
+            }
         }
     }
 }

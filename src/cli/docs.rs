@@ -258,7 +258,7 @@ fn fish_hook(script: &str) -> String {
     let mut text = String::with_capacity(script.len() + 2048);
     for line in script.lines() {
         text.push_str(line);
-        if line.contains(" -l model ") && line.ends_with(" -r") {
+        if (line.contains(" -l model ") || line.contains(" -l fallback ")) && line.ends_with(" -r") {
             text.push_str(" -f -a \"(__llmgw_candidates models)\"");
         } else if line.contains(" -l conv ") && line.ends_with(" -r") {
             text.push_str(" -f -a \"(__llmgw_candidates conversations)\"");
@@ -418,15 +418,17 @@ mod tests {
         let zsh = completion_script(Shell::Zsh);
         assert_eq!(
             zsh.matches(":MODEL:_llmgw_models'").count(),
-            8,
-            "-m and --model of chat, stream, metrics, cache clear"
+            10,
+            "-m, --model and --fallback of chat and stream, metrics, cache clear"
         );
         assert_eq!(zsh.matches("::model -- Model id, alias or provider/modelId:_llmgw_models'").count(), 1);
         assert_eq!(zsh.matches(":_llmgw_conversations'").count(), 4, "--conv of chat and stream, conv show|delete");
         assert!(zsh.find("_llmgw_models() {") < zsh.find(ZSH_REGISTRATION), "helpers defined before use");
 
         let fish = completion_script(Shell::Fish);
-        assert_eq!(fish.matches("-l model -d").count(), fish.matches("(__llmgw_candidates models)\"").count() - 1);
+        let model_flags = fish.matches("-l model -d").count() + fish.matches("-l fallback -d").count();
+        assert_eq!(model_flags, fish.matches("(__llmgw_candidates models)\"").count() - 1);
+        assert_eq!(fish.matches("-l fallback -d").count(), 2, "--fallback of chat and stream");
         assert_eq!(fish.matches("-l conv -d").count(), 2);
         assert_eq!(fish.matches("(__llmgw_candidates conversations)\"").count(), 3);
 

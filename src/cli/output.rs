@@ -4,6 +4,7 @@
 use super::{ColorChoice, GlobalArgs};
 use crate::Error;
 use crate::error::Suggestion;
+use crate::types::FailedAttempt;
 use serde::Serialize;
 use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
 
@@ -17,6 +18,8 @@ pub struct Output {
     stdout: BufWriter<StdoutLock<'static>>,
     /// Text written to stdout that does not end with a newline yet.
     open_line: bool,
+    /// The models a failed request tried (a fallback chain), for the error's rendering.
+    attempts: Vec<FailedAttempt>,
 }
 
 impl Output {
@@ -36,7 +39,13 @@ impl Output {
             stream,
             stdout: BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
             open_line: false,
+            attempts: Vec::new(),
         }
+    }
+
+    /// Every model a request tried before it failed: the error rendered next lists them.
+    pub fn failed_attempts(&mut self, attempts: Vec<FailedAttempt>) {
+        self.attempts = attempts;
     }
 
     /// Answer text on stdout, buffered: callers flush when the user should see it.
@@ -101,6 +110,13 @@ impl Output {
         }
     }
 
+    /// A diagnostic on stderr that a script may want too (a fallback answered); not with `-q`.
+    pub fn notice(&self, message: &str) {
+        if !self.quiet {
+            diagnostic(format_args!("{} {}", self.paint("2", "note:"), printable(message)));
+        }
+    }
+
     /// A warning on stderr: something went wrong that does not change the outcome. Shown even with `-q`.
     pub fn warn(&self, message: &str) {
         diagnostic(format_args!("{} {}", self.paint("1;33", "warning:"), printable(message)));
@@ -125,7 +141,8 @@ impl Output {
         // Whatever was written before the failure (a partial stream) goes out first, then the error.
         let _ = self.stdout.flush();
         if self.json {
-            let body = ErrorBody::from(err);
+            let attempts = std::mem::take(&mut self.attempts);
+            let body = ErrorBody { attempts: &attempts, ..ErrorBody::from(err) };
             let _ = if self.stream {
                 self.json_line(&StreamError { kind: "error", error: body })
             } else {
@@ -143,6 +160,10 @@ impl Output {
                 let line = format!("  {:<48} {}/{}  ({})", s.model, s.provider, s.vendor, s.reason);
                 text.push_str(&format!("{}\n", printable(&line)));
             }
+        }
+        if !self.attempts.is_empty() {
+            let tried: Vec<String> = self.attempts.iter().map(|a| format!("{} ({})", a.name, a.error_code)).collect();
+            text.push_str(&format!("{} {}\n", self.paint("1", "tried:"), printable(&tried.join(", "))));
         }
         if let Some(hint) = err.hint() {
             text.push_str(&format!("{} {}\n", self.paint("1;33", "hint:"), printable(hint)));
@@ -217,6 +238,9 @@ struct ErrorBody<'a> {
     status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after_s: Option<f64>,
+    /// Every model a fallback chain tried, the last included.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    attempts: &'a [FailedAttempt],
 }
 
 impl<'a> From<&'a Error> for ErrorBody<'a> {
@@ -230,6 +254,7 @@ impl<'a> From<&'a Error> for ErrorBody<'a> {
             provider: err.failure().and_then(|f| f.provider.as_deref()),
             status: err.failure().and_then(|f| f.status),
             retry_after_s: err.failure().and_then(|f| f.retry_after).map(|d| d.as_secs_f64()),
+            attempts: &[],
         }
     }
 }

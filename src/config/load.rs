@@ -96,6 +96,9 @@ struct ModelEntry {
     arn: Option<String>,
     api: Option<String>,
     deployment: Option<String>,
+    /// Models to try, in order, when this one fails in a way another model could fix: ids or aliases.
+    #[serde(default)]
+    fallbacks: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -228,8 +231,31 @@ pub(super) fn load(root: &ConfigRoot) -> Result<Registry> {
         load_models(&source, models, (name, kind), &vendors, &modalities, &mut catalogue)?;
     }
     check_aliases(&source, &catalogue)?;
+    let Catalogue { models, origins, files, .. } = catalogue;
+    let registry = Registry { models, providers, vendors, modalities, system, roots: source.describe() };
+    check_fallbacks(&source, &registry, &origins, &files)?;
+    Ok(registry)
+}
 
-    Ok(Registry { models: catalogue.models, providers, vendors, modalities, system, roots: source.describe() })
+/// Every fallback names another model of the catalogue (an id, an alias or `provider/modelId`).
+fn check_fallbacks(source: &Source, registry: &Registry, origins: &[Origin], files: &[File]) -> Result<()> {
+    for (i, model) in registry.models().iter().enumerate() {
+        for (k, name) in model.fallbacks.iter().enumerate() {
+            let problem = match registry.lookup(name, None) {
+                Ok(other) if other.model_id == model.model_id && other.provider == model.provider => {
+                    format!("fallback '{name}' of model '{}' is the model itself", model.model_id)
+                }
+                Ok(_) => continue,
+                Err(_) => format!(
+                    "fallback '{name}' of model '{}' is not a model of the catalogue (an id, alias or provider/modelId)",
+                    model.model_id
+                ),
+            };
+            let origin = &origins[i];
+            return Err(source.error(&files[origin.file], format!("{}.fallbacks[{k}]", origin.at()), problem));
+        }
+    }
+    Ok(())
 }
 
 /// The entries of one `providers.json` are plain folder names, each listed once.
@@ -523,6 +549,7 @@ fn build_model(
         modality,
         display_name: entry.display_name,
         aliases: entry.aliases,
+        fallbacks: entry.fallbacks,
         status: gateway.status.unwrap_or(Status::Ready),
         status_reason: gateway.reason,
         billing,

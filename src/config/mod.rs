@@ -150,6 +150,9 @@ pub struct Model {
     pub modality: String,
     pub display_name: Option<String>,
     pub aliases: Vec<String>,
+    /// Tried in order when this model fails in a way another could fix (ids, aliases or `provider/modelId`; each
+    /// checked to name a catalogue model when the catalogue loads).
+    pub fallbacks: Vec<String>,
     pub status: Status,
     /// Why the model is NOT READY (`llmgateway.reason`), e.g. "awaiting access approval".
     pub status_reason: Option<String>,

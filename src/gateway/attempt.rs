@@ -23,6 +23,8 @@ pub(super) struct Attempt<'a> {
     pub model_name: &'a str,
     pub provider: Option<&'a str>,
     pub conversation_id: Option<String>,
+    /// The request's first attempt (the model asked for), not a fallback's.
+    pub first: bool,
     pub started_ms: i64,
     pub clock: Instant,
 }
@@ -37,6 +39,7 @@ impl<'a> Attempt<'a> {
             model_name,
             provider,
             conversation_id: None,
+            first: true,
             started_ms: now_ms(),
             clock: Instant::now(),
         }

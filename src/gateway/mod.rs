@@ -13,7 +13,8 @@
 //! 5. on success append the turn to the conversation, in one transaction;
 //! 6. record the attempt, success or failure, priced from the catalogue.
 //!
-//! Retries, fallbacks, caching and limits belong between these steps, so that every front gets them at once. The
+//! Steps 3 and 4 run again for each fallback model ([`fallback`]) while the failure is one another model could fix.
+//! Retries, caching and limits belong between these steps, so that every front gets them at once. The
 //! gateway never prints: the CLI renders the [`Outcome`] and the [`Progress`] events.
 //!
 //! Where records go is the [`Recorder`]'s decision (the spool for a short-lived process, the store for a
@@ -21,6 +22,7 @@
 
 mod attempt;
 mod cache;
+mod fallback;
 mod request;
 
 pub use attempt::{cost, new_request_id};
@@ -31,7 +33,7 @@ use crate::error::{Signal, Suggestion};
 use crate::provider::{Client, Limits};
 use crate::store::recorder::{Lifetime, RecordWarning, Recorder};
 use crate::store::{CachedReply, Conversation, NewEntry, Store, StoredMessage, Turn};
-use crate::types::{ChatRequest, EventSink, Message, Progress, Response};
+use crate::types::{ChatRequest, EventSink, FailedAttempt, Message, Progress, Response};
 use crate::{Error, Result};
 use attempt::{Attempt, Received, Timing};
 use cache::CacheUse;
@@ -95,27 +97,55 @@ impl Gateway {
             None => chat.messages.push(Message::user(req.prompt.clone())),
         }
 
-        // 3 and 4. The model, then the provider, until the reply is complete or the caller stops the request.
-        let mut received = Received::default();
-        let result = match self.registry.resolve(name, req.provider.as_deref()).map_err(|e| self.chosen(e, req)) {
-            Ok(model) => {
-                attempt.model = Some(model);
-                received.input_words = crate::codec::words_in_request(&chat);
-                let send = self.send(model, chat, req, cache, &attempt.request_id, sink, &mut received, &mut warnings);
-                tokio::select! {
-                    result = send => result,
-                    signal = cancel => Err(Error::Interrupted(signal)),
+        // 3 and 4, for the model asked for and then each fallback while the failure is one another model could fix
+        // and nothing of the reply has reached the caller: the model, then the provider (or the cache), until the
+        // reply is complete or the caller stops the request. Each failed attempt is recorded as it ends.
+        let fallbacks = match self.fallbacks(name, req) {
+            Ok(fallbacks) => fallbacks,
+            Err(err) => return Outcome::failed(err),
+        };
+        let chain: Vec<&str> = std::iter::once(name).chain(fallbacks.iter().map(String::as_str)).collect();
+        let conversation_id = attempt.conversation_id.clone();
+        let mut failed = Vec::new();
+        tokio::pin!(cancel);
+        let mut at = 0;
+        let (result, received) = loop {
+            let mut received = Received::default();
+            let result =
+                self.try_model(&mut attempt, &chat, req, cache, sink, &mut received, &mut warnings, &mut cancel);
+            let result = result.await;
+            let next = chain.get(at + 1).copied();
+            match result {
+                Err(err) if err.another_model_could_fix() && received.first.is_none() && next.is_some() => {
+                    let next = next.expect("checked above");
+                    failed.push(FailedAttempt::new(chain[at], attempt.model, &err));
+                    sink.progress(Progress::Fallback { failed: chain[at], code: err.code(), next });
+                    if req.record {
+                        warnings.extend(self.record(&attempt, &Err(err), &received, sink));
+                    }
+                    at += 1;
+                    attempt = Attempt::new(&req.user, req.delivery.command(), next, None);
+                    attempt.conversation_id = conversation_id.clone();
+                    attempt.first = false;
                 }
-            }
-            Err(err) => {
-                // A NOT READY model is still a catalogue model: its refusal is recorded under its id and provider.
-                attempt.model = self.registry.lookup(name, req.provider.as_deref()).ok();
-                Err(err)
+                result => break (result, received),
             }
         };
 
         // 5 and 6. The turn, then the record.
-        let mut outcome = Outcome { result, unsaved_reply: None, warnings };
+        let mut outcome = Outcome { result, unsaved_reply: None, warnings, attempts: Vec::new(), answered_by: None };
+        match &mut outcome.result {
+            Ok(response) if !failed.is_empty() => {
+                response.attempts = failed;
+                outcome.answered_by = Some(chain[at].to_string());
+            }
+            Ok(_) => {}
+            Err(err) if !failed.is_empty() => {
+                failed.push(FailedAttempt::new(chain[at], attempt.model, err));
+                outcome.attempts = failed;
+            }
+            Err(_) => {}
+        }
         if let (Ok(response), Some(id)) = (&mut outcome.result, &attempt.conversation_id) {
             response.conversation_id = Some(id.clone());
             let turn = Turn {
@@ -130,13 +160,59 @@ impl Gateway {
             }
         }
         if req.record {
-            let record = attempt.record(&outcome.result, &received);
-            match self.with_recorder(sink, |recorder| Ok(recorder.record(&record))) {
-                Ok(warnings) => outcome.warnings.extend(warnings),
-                Err(err) => outcome.warnings.push(crate::store::recorder::RecordWarning::NotRecorded(err)),
-            }
+            let warnings = self.record(&attempt, &outcome.result, &received, sink);
+            outcome.warnings.extend(warnings);
         }
         outcome
+    }
+
+    /// Resolve the attempt's model and send to it, until the reply is complete or `cancel` resolves.
+    #[allow(clippy::too_many_arguments)]
+    async fn try_model<'a>(
+        &'a self,
+        attempt: &mut Attempt<'a>,
+        chat: &ChatRequest,
+        req: &Request,
+        cache: Option<CacheUse>,
+        sink: &mut dyn EventSink,
+        received: &mut Received,
+        warnings: &mut Vec<RecordWarning>,
+        cancel: &mut std::pin::Pin<&mut impl Future<Output = Signal>>,
+    ) -> Result<Response> {
+        let name = attempt.model_name;
+        // `-p` narrows the name asked for; a fallback is wherever the catalogue has it.
+        let provider = if attempt.first { req.provider.as_deref() } else { None };
+        match self.registry.resolve(name, provider).map_err(|e| if attempt.first { self.chosen(e, req) } else { e }) {
+            Ok(model) => {
+                attempt.model = Some(model);
+                received.input_words = crate::codec::words_in_request(chat);
+                let send = self.send(model, chat.clone(), req, cache, &attempt.request_id, sink, received, warnings);
+                tokio::select! {
+                    result = send => result,
+                    signal = cancel => Err(Error::Interrupted(signal)),
+                }
+            }
+            Err(err) => {
+                // A NOT READY model is still a catalogue model: its refusal is recorded under its id and provider.
+                attempt.model = self.registry.lookup(name, provider).ok();
+                Err(err)
+            }
+        }
+    }
+
+    /// Record one attempt for `metrics`; what went wrong recording it, as warnings.
+    fn record(
+        &self,
+        attempt: &Attempt<'_>,
+        result: &Result<Response>,
+        received: &Received,
+        sink: &mut dyn EventSink,
+    ) -> Vec<RecordWarning> {
+        let record = attempt.record(result, received);
+        match self.with_recorder(sink, |recorder| Ok(recorder.record(&record))) {
+            Ok(warnings) => warnings,
+            Err(err) => vec![RecordWarning::NotRecorded(err)],
+        }
     }
 
     /// An unknown model that nobody typed (`$LLMGW_MODEL`, the catalogue's `defaultModel`) is a configuration error
@@ -249,6 +325,7 @@ impl Gateway {
             conversation_id: None,
             request_id: request_id.to_string(),
             cached: false,
+            attempts: Vec::new(),
         })
     }
 
@@ -280,6 +357,7 @@ impl Gateway {
             conversation_id: None,
             request_id: request_id.to_string(),
             cached: true,
+            attempts: Vec::new(),
         })
     }
 

@@ -6,7 +6,7 @@
 //! is the gateway's.
 
 use crate::store::recorder::RecordWarning;
-use crate::types::{Params, Response};
+use crate::types::{FailedAttempt, Params, Response};
 use crate::{Error, Result};
 use std::time::Duration;
 
@@ -46,8 +46,11 @@ pub struct Request {
     pub delivery: Delivery,
     /// Which model: model id, alias or `provider/modelId`, and who chose it.
     pub model: ModelChoice,
-    /// Restrict the lookup to one provider (`-p`).
+    /// Restrict the lookup to one provider (`-p`); fallbacks may be anywhere.
     pub provider: Option<String>,
+    /// Models to try, in order, before the first model's catalogue fallbacks, when it fails in a way another
+    /// model could fix (`--fallback`).
+    pub fallbacks: Vec<String>,
     /// Overrides the provider's request timeout.
     pub timeout: Option<Duration>,
     pub prompt: String,
@@ -88,10 +91,21 @@ pub struct Outcome {
     pub unsaved_reply: Option<String>,
     /// Recording for `metrics` failed or was postponed; the request itself is unaffected.
     pub warnings: Vec<RecordWarning>,
+    /// When every model of a fallback chain failed: each attempt, the last (whose error `result` is) included.
+    /// A success lists the failed ones in its response instead.
+    pub attempts: Vec<FailedAttempt>,
+    /// The name (as the chain gave it: `haiku`) of the fallback that answered, when one did.
+    pub answered_by: Option<String>,
 }
 
 impl Outcome {
     pub(super) fn failed(error: Error) -> Outcome {
-        Outcome { result: Err(error), unsaved_reply: None, warnings: Vec::new() }
+        Outcome {
+            result: Err(error),
+            unsaved_reply: None,
+            warnings: Vec::new(),
+            attempts: Vec::new(),
+            answered_by: None,
+        }
     }
 }

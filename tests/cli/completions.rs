@@ -202,6 +202,8 @@ fn bash_completes_model_ids_and_aliases_after_dash_m() {
     assert!(bash_complete(&sandbox, "llmgw stream --model ech").contains(&"echo".to_string()));
     assert!(bash_complete(&sandbox, "llmgw metrics -m lla").contains(&"llama".to_string()));
     assert!(bash_complete(&sandbox, "llmgw models status lla").contains(&"llama".to_string()));
+    assert!(bash_complete(&sandbox, "llmgw chat -m claude --fallback hai").contains(&"haiku".to_string()));
+    assert!(bash_complete(&sandbox, "llmgw cache clear --model hai").contains(&"haiku".to_string()));
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod completions;
 mod config;
 mod conv;
 mod conv_concurrency;
+mod fallback;
 mod kept_files;
 mod metrics;
 mod models;

@@ -197,7 +197,12 @@ pub fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
 
 /// Edit one MODEL object of `providers/bedrock/models.json` in a copied config root, found by its `modelId`.
 pub fn edit_model(config: &Path, model_id: &str, edit: impl FnOnce(&mut serde_json::Value)) {
-    edit_json(&config.join("providers/bedrock/models.json"), |doc| {
+    edit_provider_model(config, "bedrock", model_id, edit)
+}
+
+/// Edit one MODEL object of `providers/<provider>/models.json` in a copied config root, found by its `modelId`.
+pub fn edit_provider_model(config: &Path, provider: &str, model_id: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    edit_json(&config.join(format!("providers/{provider}/models.json")), |doc| {
         let model = doc["vendors"]
             .as_array_mut()
             .expect("vendors")

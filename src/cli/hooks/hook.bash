@@ -1,5 +1,5 @@
 
-# Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model and for
+# Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model/--fallback and for
 # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
 # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
 # completed by the generated _llmgw above.
@@ -33,11 +33,11 @@ _llmgw_dynamic() {
         esac
     done
     case "$value_of" in
-        -m|--model) kind=models ;;
+        -m|--model|--fallback) kind=models ;;
         --conv) kind=conversations ;;
         "")
             case "$cur" in
-                --model=*) kind=models; typed="${cur#*=}" ;;
+                --model=*|--fallback=*) kind=models; typed="${cur#*=}" ;;
                 --conv=*) kind=conversations; typed="${cur#*=}" ;;
                 -*) ;;
                 *)

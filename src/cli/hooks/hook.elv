@@ -1,5 +1,5 @@
 
-# Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model and for
+# Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model/--fallback and for
 # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
 # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
 # completed by the generated completer above, which this one wraps.
@@ -35,7 +35,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             set positional = [$@positional $word]
         }
     }
-    if (has-value [-m --model] $value-of) {
+    if (has-value [-m --model --fallback] $value-of) {
         set kind = models
     } elif (eq $value-of --conv) {
         set kind = conversations
@@ -43,6 +43,9 @@ set edit:completion:arg-completer[llmgw] = {|@words|
     } elif (str:has-prefix $current --model=) {
         set kind = models
         set prefix = --model=
+    } elif (str:has-prefix $current --fallback=) {
+        set kind = models
+        set prefix = --fallback=
     } elif (str:has-prefix $current --conv=) {
         set kind = conversations
         set prefix = --conv=

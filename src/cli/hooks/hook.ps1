@@ -1,5 +1,5 @@
 
-    # Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model and for
+    # Added by llmgw to the script clap_complete generates: model ids and aliases after -m/--model/--fallback and for
     # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
     # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
     # completed by the generated code below.
@@ -32,13 +32,13 @@
             $llmgwPositional += $word
         }
     }
-    if ($llmgwValueOf -cin '-m', '--model') {
+    if ($llmgwValueOf -cin '-m', '--model', '--fallback') {
         $llmgwKind = 'models'
     } elseif ($llmgwValueOf -ceq '--conv') {
         $llmgwKind = 'conversations'
     } elseif ($llmgwValueOf) {
-    } elseif ($llmgwTyped -match '^(--model|--conv)=(.*)$') {
-        $llmgwKind = if ($Matches[1] -eq '--model') { 'models' } else { 'conversations' }
+    } elseif ($llmgwTyped -match '^(--model|--fallback|--conv)=(.*)$') {
+        $llmgwKind = if ($Matches[1] -eq '--conv') { 'conversations' } else { 'models' }
         $llmgwPrefix = $Matches[1] + '='
         $llmgwTyped = $Matches[2]
     } elseif ($llmgwTyped.StartsWith('-')) {
