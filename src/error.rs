@@ -51,6 +51,11 @@ pub enum Error {
     #[error("model '{model}' is not available: {reason}")]
     ModelNotReady { model: String, reason: String, suggestions: Vec<Suggestion> },
 
+    /// Bedrock will not serve this bare model id on demand; `profile` is the cross-region inference profile of the
+    /// request's region that routes it. A kind of "not ready" (exit 3), told apart so the gateway can retry with it.
+    #[error("model '{model}' is not available: {reason}")]
+    NotOnDemand { model: String, profile: String, reason: String, suggestions: Vec<Suggestion> },
+
     /// A conversation id or other named thing does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -100,7 +105,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Unsuitable { .. } => "usage",
             Error::ModelNotFound { .. } => "model_not_found",
-            Error::ModelNotReady { .. } => "model_not_ready",
+            Error::ModelNotReady { .. } | Error::NotOnDemand { .. } => "model_not_ready",
             Error::NotFound(_) => "not_found",
             Error::Auth { .. } => "auth",
             Error::RateLimited { .. } => "rate_limited",
@@ -131,6 +136,7 @@ impl Error {
         match self {
             Error::ModelNotFound { suggestions, .. }
             | Error::ModelNotReady { suggestions, .. }
+            | Error::NotOnDemand { suggestions, .. }
             | Error::Unsuitable { suggestions, .. } => suggestions,
             _ => &[],
         }
@@ -180,6 +186,9 @@ impl Error {
             Error::Usage(m) => Error::Usage(f(&m)),
             Error::ModelNotReady { model, reason, suggestions } => {
                 Error::ModelNotReady { model, reason: f(&reason), suggestions }
+            }
+            Error::NotOnDemand { model, profile, reason, suggestions } => {
+                Error::NotOnDemand { model, profile, reason: f(&reason), suggestions }
             }
             Error::NotFound(m) => Error::NotFound(f(&m)),
             Error::Auth { message, hint } => Error::Auth { message: f(&message), hint: hint.map(|h| f(&h)) },
@@ -353,6 +362,12 @@ mod tests {
             Error::Unsuitable { model: String::new(), problem: String::new(), suggestions: vec![] },
             Error::ModelNotFound { name: String::new(), suggestions: vec![] },
             Error::ModelNotReady { model: String::new(), reason: String::new(), suggestions: vec![] },
+            Error::NotOnDemand {
+                model: String::new(),
+                profile: String::new(),
+                reason: String::new(),
+                suggestions: vec![],
+            },
             Error::NotFound(String::new()),
             Error::Auth { message: String::new(), hint: None },
             Error::rate_limited(String::new()),

@@ -106,6 +106,8 @@ pub enum Progress<'a> {
     CacheHit { age_ms: u64 },
     /// The response cache does not hold the reply: it is sent, and kept when it completes.
     CacheMiss,
+    /// Bedrock refused `model` on demand: its inference profile `profile` is tried instead.
+    InferenceProfile { model: &'a str, profile: &'a str },
     /// `failed` (a name of the chain) failed with `code` before any text was output; `next` is tried.
     Fallback { failed: &'a str, code: &'static str, next: &'a str },
 }

@@ -267,6 +267,9 @@ impl EventSink for Sink<'_> {
                 self.out.verbose(format_args!("cache: hit, stored {} ago", crate::time::human_age(age_ms)))
             }
             Progress::CacheMiss => self.out.verbose(format_args!("cache: miss")),
+            Progress::InferenceProfile { model, profile } => self.out.verbose(format_args!(
+                "bedrock does not serve {model} on demand; sending to its inference profile {profile}"
+            )),
             Progress::Fallback { failed, code, next } => {
                 self.out.verbose(format_args!("fallback: {failed} failed ({code}); trying {next}"))
             }

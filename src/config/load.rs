@@ -49,6 +49,7 @@ struct SettingsFile {
     display_name: Option<String>,
     region: Option<String>,
     endpoint_url: Option<String>,
+    auto_inference_profile: Option<bool>,
     base_url: Option<String>,
     base_url_env: Option<String>,
     api_key_env: Option<String>,
@@ -305,9 +306,10 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
     }
     use ProviderKind::{Azure, Bedrock, Local, OpenAi};
     // A field of another type's would do nothing: say so rather than ignore a setting the user meant.
-    let fields: [(&str, bool, &[ProviderKind]); 10] = [
+    let fields: [(&str, bool, &[ProviderKind]); 11] = [
         ("region", s.region.is_some(), &[Bedrock]),
         ("endpointUrl", s.endpoint_url.is_some(), &[Bedrock]),
+        ("autoInferenceProfile", s.auto_inference_profile.is_some(), &[Bedrock]),
         ("baseUrl", s.base_url.is_some(), &[OpenAi]),
         ("baseUrlEnv", s.base_url_env.is_some(), &[OpenAi]),
         ("apiKeyEnv", s.api_key_env.is_some(), &[OpenAi, Azure]),
@@ -324,7 +326,11 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
         return Err(source.error(file, *field, message));
     }
     let transport = match s.kind {
-        Bedrock => Transport::Bedrock(BedrockSettings { region: s.region, endpoint_url: s.endpoint_url }),
+        Bedrock => Transport::Bedrock(BedrockSettings {
+            region: s.region,
+            endpoint_url: s.endpoint_url,
+            auto_inference_profile: s.auto_inference_profile.unwrap_or(true),
+        }),
         OpenAi => Transport::OpenAi(OpenAiSettings {
             base_url: s.base_url,
             base_url_env: s.base_url_env,

@@ -286,12 +286,21 @@ pub enum Transport {
 }
 
 /// `type: bedrock`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BedrockSettings {
     /// The region when neither the environment nor the profile names one.
     pub region: Option<String>,
     /// Another Bedrock Runtime endpoint (the AWS endpoint variables win).
     pub endpoint_url: Option<String>,
+    /// When Bedrock refuses a bare model id on demand, retry once with the region's cross-region inference profile
+    /// (`autoInferenceProfile`, default true).
+    pub auto_inference_profile: bool,
+}
+
+impl Default for BedrockSettings {
+    fn default() -> Self {
+        BedrockSettings { region: None, endpoint_url: None, auto_inference_profile: true }
+    }
 }
 
 /// `type: openai`.

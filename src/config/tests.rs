@@ -96,7 +96,11 @@ fn builtin_catalogue_loads() {
     let bedrock = reg.provider("bedrock").unwrap();
     assert_eq!(
         bedrock.transport,
-        Transport::Bedrock(BedrockSettings { region: Some("us-east-1".into()), endpoint_url: None })
+        Transport::Bedrock(BedrockSettings {
+            region: Some("us-east-1".into()),
+            endpoint_url: None,
+            auto_inference_profile: true
+        })
     );
     assert_eq!(bedrock.retries, Retries { max_attempts: Some(3), initial_backoff_ms: Some(200) });
     assert_eq!(bedrock.timeouts, Timeouts { connect_ms: Some(3000), request_ms: Some(120000) });

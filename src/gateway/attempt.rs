@@ -10,6 +10,7 @@ use crate::store::RequestRecord;
 use crate::time::now_ms;
 use crate::types::{EventSink, Progress, Response, Usage};
 use crate::{Error, Result};
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 /// Who asked, for which conversation, and when: what a request record needs besides the outcome.
@@ -17,8 +18,9 @@ pub(super) struct Attempt<'a> {
     pub request_id: String,
     pub user: &'a str,
     pub command: &'static str,
-    /// The catalogue model asked for (also when it is NOT READY); `None` when the name is unknown.
-    pub model: Option<&'a Model>,
+    /// The catalogue model asked for (also when it is NOT READY), or the inference profile made for it that was
+    /// sent instead; `None` when the name is unknown.
+    pub model: Option<Cow<'a, Model>>,
     /// The name asked for (`-m`, or the default), recorded when resolution failed.
     pub model_name: &'a str,
     pub provider: Option<&'a str>,
@@ -61,7 +63,7 @@ impl<'a> Attempt<'a> {
             conversation_id: self.conversation_id.clone(),
             ..Default::default()
         };
-        if let Some(model) = self.model {
+        if let Some(model) = self.model.as_deref() {
             record.model = Some(model.model_id.clone());
             record.provider = Some(model.provider.clone());
             record.vendor = Some(model.vendor.clone());
@@ -72,7 +74,7 @@ impl<'a> Attempt<'a> {
                 record.duration_ms = response.duration_ms;
                 record.ttft_ms = response.time_to_first_token_ms;
                 record.cost_usd = Some(0.0);
-                record.saved_usd = self.model.and_then(|m| cost(m, &response.usage));
+                record.saved_usd = self.model.as_deref().and_then(|m| cost(m, &response.usage));
             }
             Ok(response) => {
                 record.tokens_estimated = response.usage.estimated;
@@ -83,7 +85,7 @@ impl<'a> Attempt<'a> {
                 let generating = response.duration_ms.saturating_sub(response.time_to_first_token_ms.unwrap_or(0));
                 record.tokens_per_second = (generating > 0 && response.usage.output_tokens > 0)
                     .then(|| response.usage.output_tokens as f64 * 1000.0 / generating as f64);
-                record.cost_usd = self.model.and_then(|m| cost(m, &response.usage));
+                record.cost_usd = self.model.as_deref().and_then(|m| cost(m, &response.usage));
             }
             Err(err) => {
                 record.error_code = Some(err.code().to_string());
@@ -97,7 +99,7 @@ impl<'a> Attempt<'a> {
                     record.input_tokens = usage.input_tokens;
                     record.output_tokens = usage.output_tokens;
                     record.tokens_estimated = true;
-                    record.cost_usd = self.model.and_then(|m| cost(m, &usage));
+                    record.cost_usd = self.model.as_deref().and_then(|m| cost(m, &usage));
                 }
             }
         }

@@ -39,7 +39,13 @@ impl Error {
     /// provider's or the network's failure (timeouts and broken streams included), a model that is not ready or
     /// that the provider will not serve on demand. Never the caller's mistakes, credentials, limits or the store.
     pub fn another_model_could_fix(&self) -> bool {
-        matches!(self, Error::RateLimited { .. } | Error::Provider { .. } | Error::ModelNotReady { .. })
+        matches!(
+            self,
+            Error::RateLimited { .. }
+                | Error::Provider { .. }
+                | Error::ModelNotReady { .. }
+                | Error::NotOnDemand { .. }
+        )
     }
 }
 

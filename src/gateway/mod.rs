@@ -23,13 +23,14 @@
 mod attempt;
 mod cache;
 mod fallback;
+mod profile;
 mod request;
 
 pub use attempt::{cost, new_request_id};
 pub use request::{CachePolicy, Delivery, ModelChoice, Outcome, Request};
 
-use crate::config::{Model, Registry, profile};
-use crate::error::{Signal, Suggestion};
+use crate::config::{Model, Registry};
+use crate::error::Signal;
 use crate::provider::{Client, Limits};
 use crate::store::recorder::{Lifetime, RecordWarning, Recorder};
 use crate::store::{CachedReply, Conversation, NewEntry, Store, StoredMessage, Turn};
@@ -37,6 +38,7 @@ use crate::types::{ChatRequest, EventSink, FailedAttempt, Message, Progress, Res
 use crate::{Error, Result};
 use attempt::{Attempt, Received, Timing};
 use cache::CacheUse;
+use std::borrow::Cow;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -118,7 +120,7 @@ impl Gateway {
             match result {
                 Err(err) if err.another_model_could_fix() && received.first.is_none() && next.is_some() => {
                     let next = next.expect("checked above");
-                    failed.push(FailedAttempt::new(chain[at], attempt.model, &err));
+                    failed.push(FailedAttempt::new(chain[at], attempt.model.as_deref(), &err));
                     sink.progress(Progress::Fallback { failed: chain[at], code: err.code(), next });
                     if req.record {
                         warnings.extend(self.record(&attempt, &Err(err), &received, sink));
@@ -141,7 +143,7 @@ impl Gateway {
             }
             Ok(_) => {}
             Err(err) if !failed.is_empty() => {
-                failed.push(FailedAttempt::new(chain[at], attempt.model, err));
+                failed.push(FailedAttempt::new(chain[at], attempt.model.as_deref(), err));
                 outcome.attempts = failed;
             }
             Err(_) => {}
@@ -166,7 +168,9 @@ impl Gateway {
         outcome
     }
 
-    /// Resolve the attempt's model and send to it, until the reply is complete or `cancel` resolves.
+    /// Resolve the attempt's model and send to it, until the reply is complete or `cancel` resolves. A bare Bedrock
+    /// id refused on demand is sent once more as its region's inference profile ([`profile`]), unless the
+    /// provider's `autoInferenceProfile` is false; the attempt is then the profile's.
     #[allow(clippy::too_many_arguments)]
     async fn try_model<'a>(
         &'a self,
@@ -184,17 +188,39 @@ impl Gateway {
         let provider = if attempt.first { req.provider.as_deref() } else { None };
         match self.registry.resolve(name, provider).map_err(|e| if attempt.first { self.chosen(e, req) } else { e }) {
             Ok(model) => {
-                attempt.model = Some(model);
+                attempt.model = Some(Cow::Borrowed(model));
                 received.input_words = crate::codec::words_in_request(chat);
                 let send = self.send(model, chat.clone(), req, cache, &attempt.request_id, sink, received, warnings);
-                tokio::select! {
+                let result = tokio::select! {
+                    result = send => result,
+                    signal = &mut *cancel => Err(Error::Interrupted(signal)),
+                };
+                let profile = match &result {
+                    Err(Error::NotOnDemand { profile, .. }) if received.first.is_none() => {
+                        self.profile_to_try(model, profile)
+                    }
+                    _ => None,
+                };
+                let Some(routed) = profile else { return result };
+                sink.progress(Progress::InferenceProfile { model: &model.model_id, profile: &routed.model_id });
+                let routed = attempt.model.insert(routed);
+                let send = self.send(routed, chat.clone(), req, cache, &attempt.request_id, sink, received, warnings);
+                let retried = tokio::select! {
                     result = send => result,
                     signal = cancel => Err(Error::Interrupted(signal)),
+                };
+                match retried {
+                    // The profile refused too: the first refusal, which names the profile, says more.
+                    Err(Error::NotOnDemand { .. }) => {
+                        attempt.model = Some(Cow::Borrowed(model));
+                        result
+                    }
+                    retried => retried,
                 }
             }
             Err(err) => {
                 // A NOT READY model is still a catalogue model: its refusal is recorded under its id and provider.
-                attempt.model = self.registry.lookup(name, provider).ok();
+                attempt.model = self.registry.lookup(name, provider).ok().map(Cow::Borrowed);
                 Err(err)
             }
         }
@@ -421,34 +447,24 @@ impl Gateway {
 
     /// Name the provider a failure came from, and add the catalogue's alternatives to a "model not ready" answer.
     fn explain(&self, err: Error, model: &Model) -> Error {
+        let instead = || {
+            let mut suggestions = self.inference_profiles(model);
+            for s in self.registry.alternatives(model) {
+                if !suggestions.iter().any(|have| have.model == s.model && have.provider == s.provider) {
+                    suggestions.push(s);
+                }
+            }
+            suggestions
+        };
         match err.at(&model.provider) {
             Error::ModelNotReady { model: id, reason, suggestions } if suggestions.is_empty() => {
-                let mut suggestions = self.inference_profiles(model);
-                for s in self.registry.alternatives(model) {
-                    if !suggestions.iter().any(|have| have.model == s.model && have.provider == s.provider) {
-                        suggestions.push(s);
-                    }
-                }
-                Error::ModelNotReady { model: id, reason, suggestions }
+                Error::ModelNotReady { model: id, reason, suggestions: instead() }
+            }
+            Error::NotOnDemand { model: id, profile, reason, suggestions } if suggestions.is_empty() => {
+                Error::NotOnDemand { model: id, profile, reason, suggestions: instead() }
             }
             other => other,
         }
-    }
-
-    /// Catalogue entries that are cross-region inference profiles of `model` (`us.`, `eu.`, `apac.`, `global.` ...).
-    fn inference_profiles(&self, model: &Model) -> Vec<Suggestion> {
-        self.registry
-            .models()
-            .iter()
-            .filter(|m| m.provider == model.provider && m.is_ready())
-            .filter(|m| profile::split(&m.model_id).is_some_and(|(_, routed)| routed == model.model_id))
-            .map(|m| Suggestion {
-                model: m.model_id.clone(),
-                provider: m.provider.clone(),
-                vendor: m.vendor.clone(),
-                reason: "cross-region inference profile of the same model".into(),
-            })
-            .collect()
     }
 }
 

@@ -379,12 +379,13 @@ fn kind_of(code: &str, status: Option<u16>, message: String, model: &Model, regi
         )),
         "ValidationException" if is_on_demand_refusal(&message) => {
             let profile = crate::config::profile::profile_for(region, &model.model_id);
-            Error::ModelNotReady {
+            Error::NotOnDemand {
                 model: model.model_id.clone(),
                 reason: format!(
                     "Bedrock does not serve this model on demand by its bare id; invoke the cross-region inference \
                      profile `{profile}` instead (or a provisioned ARN). Bedrock said: {message}"
                 ),
+                profile,
                 suggestions: Vec::new(),
             }
         }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::bedrock::{BedrockServer, Frame, Reply, anthropic_message, anthropic_stream, converse_stream};
-use crate::support::{Sandbox, edit_model, json_doc, json_lines, llmgw_bedrock};
+use crate::support::{Sandbox, edit_json, edit_model, json_doc, json_lines, llmgw_bedrock};
 
 const CLAUDE: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const SONNET_BARE: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
@@ -281,10 +281,12 @@ fn a_bare_model_id_refused_on_demand_exits_3_naming_its_inference_profile() {
     let server = BedrockServer::start();
     server.push(on_demand_refusal(SONNET_BARE));
     server.push(on_demand_refusal(SONNET_BARE));
-    // The built-in catalogue knows this id needs a profile; a user's copy that marks it READY meets Bedrock's refusal.
+    // The built-in catalogue knows this id needs a profile; a user's copy that marks it READY meets Bedrock's refusal
+    // (and, with the automatic retry turned off, is told which profile to use).
     let sandbox = Sandbox::bedrock(&server);
     let config = sandbox.copy_config();
     edit_model(&config, SONNET_BARE, |model| model["llmgateway"] = json!({ "status": "READY", "billing": "ONDEMAND" }));
+    edit_json(&config.join("providers/bedrock/settings.json"), |s| s["autoInferenceProfile"] = json!(false));
 
     let mut cmd = sandbox.llmgw();
     cmd.arg("--config").arg(&config).args(["chat", "-m", SONNET_BARE, "hi"]);
@@ -319,6 +321,8 @@ fn every_wording_of_the_on_demand_refusal_exits_3_with_the_inference_profile() {
         "The provided model doesn't support on-demand throughput.".to_string(),
     ] {
         let server = BedrockServer::start();
+        // The bare id, then its profile (the automatic retry): both refused, so the first refusal is reported.
+        server.push(Reply::error(400, "ValidationException", &message));
         server.push(Reply::error(400, "ValidationException", &message));
         let error = json_error(&server, &["chat", "-m", "claude-3-haiku", "hi"], 3);
         assert_eq!(error["code"], "model_not_ready", "{message}");
@@ -331,10 +335,12 @@ fn every_wording_of_the_on_demand_refusal_exits_3_with_the_inference_profile() {
 #[test]
 fn an_on_demand_refusal_names_the_profile_of_the_callers_region() {
     let server = BedrockServer::start();
-    server.push(on_demand_refusal(HAIKU_3_BARE));
-    server.push(on_demand_refusal(HAIKU_3_BARE));
+    for _ in 0..4 {
+        server.push(on_demand_refusal(HAIKU_3_BARE));
+    }
 
-    // No catalogue entry is this model's profile, so the message names the one to use.
+    // No catalogue entry is this model's profile, so the message names the one to use (and the automatic retry
+    // tried it: refused too, the first refusal is what the caller sees).
     let error = json_error(&server, &["chat", "-m", "claude-3-haiku", "hi"], 3);
     assert_eq!(error["code"], "model_not_ready");
     let message = error["message"].as_str().unwrap();
@@ -347,9 +353,77 @@ fn an_on_demand_refusal_names_the_profile_of_the_callers_region() {
     assert!(error["message"].as_str().unwrap().contains(&format!("`eu.{HAIKU_3_BARE}`")), "{error}");
 
     let requests = server.requests();
-    assert_eq!(requests.len(), 2);
-    assert!(requests.iter().all(|r| r.model_id == HAIKU_3_BARE));
-    assert!(requests[1].header("authorization").unwrap().contains("/eu-west-3/bedrock/aws4_request"));
+    let sent: Vec<&str> = requests.iter().map(|r| r.model_id.as_str()).collect();
+    let (us, eu) = (format!("us.{HAIKU_3_BARE}"), format!("eu.{HAIKU_3_BARE}"));
+    assert_eq!(sent, [HAIKU_3_BARE, &us, HAIKU_3_BARE, &eu], "each bare id, then its region's profile");
+    assert!(requests[3].header("authorization").unwrap().contains("/eu-west-3/bedrock/aws4_request"));
+}
+
+/// Bedrock refuses a bare id on demand: llmgw sends the request once more to the profile of the caller's region,
+/// as the catalogue prices it when the catalogue has it, else under the bare model's price; the reply, the record
+/// and `-v` name the profile that answered.
+#[test]
+fn a_bare_id_refused_on_demand_is_sent_to_its_inference_profile() {
+    let server = BedrockServer::start();
+    server.push(on_demand_refusal(SONNET_BARE));
+    server.push(Reply::Json(anthropic_message("Bonjour", 12, 4, "end_turn")));
+    let sandbox = Sandbox::bedrock(&server);
+    let config = sandbox.copy_config();
+    edit_model(&config, SONNET_BARE, |model| model["llmgateway"] = json!({ "status": "READY", "billing": "ONDEMAND" }));
+    let out = sandbox
+        .llmgw()
+        .arg("--config")
+        .arg(&config)
+        .args(["-v", "--json", "chat", "-m", SONNET_BARE, "hi"])
+        .assert()
+        .success();
+    let reply = json_doc(&out.get_output().stdout);
+    assert_eq!((reply["model"].as_str(), reply["content"].as_str()), (Some(CLAUDE), Some("Bonjour")), "{reply}");
+    let said = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(said.contains(&format!("sending to its inference profile {CLAUDE}")), "{said}");
+    let sent: Vec<String> = server.requests().iter().map(|r| r.model_id.clone()).collect();
+    assert_eq!(sent, [SONNET_BARE, CLAUDE]);
+
+    let metrics = sandbox.llmgw().arg("--config").arg(&config).args(["--json", "metrics"]).assert().success();
+    let metrics = json_doc(&metrics.get_output().stdout);
+    assert_eq!(metrics["total"]["requests"], 1, "one request, recorded once: {metrics}");
+    assert_eq!(metrics["by_model"][0]["model"], CLAUDE, "under the profile that answered");
+    let cost = metrics["total"]["cost_usd"].as_f64().unwrap();
+    assert!((cost - (12.0 * 3.3 + 4.0 * 16.5) / 1e6).abs() < 1e-6, "at the profile's catalogue price: {cost}");
+}
+
+#[test]
+fn a_profile_the_catalogue_does_not_list_is_built_from_the_region_and_priced_as_the_bare_model() {
+    let server = BedrockServer::start();
+    server.push(on_demand_refusal(HAIKU_3_BARE));
+    server.push(Reply::Json(anthropic_message("ok", 10, 10, "end_turn")));
+    let mut cmd = llmgw_bedrock(&server);
+    cmd.env("AWS_REGION", "ap-southeast-2").args(["--json", "chat", "-m", "claude-3-haiku", "hi"]);
+    let out = cmd.assert().success();
+    let reply = json_doc(&out.get_output().stdout);
+    let apac = format!("apac.{HAIKU_3_BARE}");
+    assert_eq!(reply["model"], apac.as_str());
+    let sent: Vec<String> = server.requests().iter().map(|r| r.model_id.clone()).collect();
+    assert_eq!(sent, [HAIKU_3_BARE.to_string(), apac]);
+}
+
+#[test]
+fn auto_inference_profile_false_leaves_the_refusal_to_the_caller() {
+    let server = BedrockServer::start();
+    server.push(on_demand_refusal(HAIKU_3_BARE));
+    let sandbox = Sandbox::bedrock(&server);
+    let config = sandbox.copy_config();
+    edit_json(&config.join("providers/bedrock/settings.json"), |s| s["autoInferenceProfile"] = json!(false));
+    let mut cmd = sandbox.llmgw();
+    cmd.arg("--config").arg(&config).args(["chat", "-m", "claude-3-haiku", "hi"]);
+    fails(&mut cmd, 3);
+    assert_eq!(server.requests().len(), 1, "no second request");
+    // The setting is Bedrock's: on another type it is an error rather than nothing.
+    edit_json(&config.join("providers/openai/settings.json"), |s| s["autoInferenceProfile"] = json!(true));
+    let mut cmd = sandbox.llmgw();
+    cmd.arg("--config").arg(&config).args(["models", "list"]);
+    let failure = fails(&mut cmd, 8);
+    assert!(failure.stderr.contains("autoInferenceProfile"), "{}", failure.stderr);
 }
 
 #[test]
@@ -849,4 +923,31 @@ fn ctrl_c_while_waiting_for_a_chat_reply_exits_130() {
     let error = json_doc(stdout.as_bytes());
     assert_eq!(error["error"]["code"], "interrupted");
     assert_eq!(error["error"]["exit_code"], 130);
+}
+
+/// Bedrock's on-demand refusal is one another model can fix: with the automatic profile off (or refused too), the
+/// next model of the chain answers.
+#[test]
+fn an_on_demand_refusal_falls_back_to_the_next_model() {
+    let server = BedrockServer::start();
+    server.push(on_demand_refusal(HAIKU_3_BARE));
+    server.push(Reply::Json(anthropic_message("from sonnet", 3, 2, "end_turn")));
+    let sandbox = Sandbox::bedrock(&server);
+    let config = sandbox.copy_config();
+    edit_json(&config.join("providers/bedrock/settings.json"), |s| s["autoInferenceProfile"] = json!(false));
+    let out = sandbox
+        .llmgw()
+        .arg("--config")
+        .arg(&config)
+        .args(["--json", "chat", "-m", "claude-3-haiku", "--fallback", "claude", "hi"])
+        .assert()
+        .success();
+    let reply = json_doc(&out.get_output().stdout);
+    assert_eq!(reply["model"], CLAUDE);
+    assert_eq!(
+        reply["attempts"],
+        json!([{"model": HAIKU_3_BARE, "provider": "bedrock", "error_code": "model_not_ready"}])
+    );
+    let sent: Vec<String> = server.requests().iter().map(|r| r.model_id.clone()).collect();
+    assert_eq!(sent, [HAIKU_3_BARE, CLAUDE]);
 }
