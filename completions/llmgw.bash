@@ -1073,7 +1073,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__models__subcmd__list)
-            opts="-q -v -h --provider --vendor --modality --status --config --db --json --quiet --verbose --color --help"
+            opts="-q -v -h --provider --vendor --modality --status --health --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

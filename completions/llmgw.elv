@@ -122,6 +122,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
             cand --color 'When to use color on stderr'
+            cand --health 'Add each model''s health from the recorded requests: ok, DEGRADED (failing again and again with provider or rate-limit errors), or - (nothing recorded)'
             cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
             cand -q 'Print nothing but the answer (and errors)'
             cand --quiet 'Print nothing but the answer (and errors)'

@@ -112,6 +112,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subc
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l health -d 'Add each model\'s health from the recorded requests: ok, DEGRADED (failing again and again with provider or rate-limit errors), or - (nothing recorded)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'

@@ -142,6 +142,17 @@ impl Error {
         }
     }
 
+    /// The suggestions of an error that has them, to reorder or annotate.
+    pub fn suggestions_mut(&mut self) -> Option<&mut Vec<Suggestion>> {
+        match self {
+            Error::ModelNotFound { suggestions, .. }
+            | Error::ModelNotReady { suggestions, .. }
+            | Error::NotOnDemand { suggestions, .. }
+            | Error::Unsuitable { suggestions, .. } => Some(suggestions),
+            _ => None,
+        }
+    }
+
     /// A line telling the user what to do next, shown after the message.
     pub fn hint(&self) -> Option<&str> {
         match self {

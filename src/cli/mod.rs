@@ -16,6 +16,7 @@ mod table;
 
 use crate::config::{ConfigRoot, Registry};
 use crate::store::Store;
+use crate::store::recorder::Lifetime;
 use crate::{Error, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -210,7 +211,8 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
         }
         Command::Models(cmd) => {
             let (registry, _) = load_registry(&cli.global, out)?;
-            models::run(cmd, &registry, out)
+            let gateway = crate::gateway::Gateway::new(registry, cli.global.db.clone(), Lifetime::Short);
+            models::run(cmd, &gateway, out)
         }
         Command::Chat(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;

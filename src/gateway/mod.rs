@@ -23,10 +23,12 @@
 mod attempt;
 mod cache;
 mod fallback;
+mod health;
 mod profile;
 mod request;
 
 pub use attempt::{cost, new_request_id};
+pub use health::{HealthReport, HealthStatus};
 pub use request::{CachePolicy, Delivery, ModelChoice, Outcome, Request};
 
 use crate::config::{Model, Registry};
@@ -106,26 +108,29 @@ impl Gateway {
             Ok(fallbacks) => fallbacks,
             Err(err) => return Outcome::failed(err),
         };
-        let chain: Vec<&str> = std::iter::once(name).chain(fallbacks.iter().map(String::as_str)).collect();
+        // The names left to try; DEGRADED ones go last, decided at the first failure (a success never reads health).
+        let mut left: Vec<&str> = fallbacks.iter().map(String::as_str).collect();
+        let mut ordered = false;
+        let mut trying = name;
         let conversation_id = attempt.conversation_id.clone();
         let mut failed = Vec::new();
         tokio::pin!(cancel);
-        let mut at = 0;
         let (result, received) = loop {
             let mut received = Received::default();
             let result =
                 self.try_model(&mut attempt, &chat, req, cache, sink, &mut received, &mut warnings, &mut cancel);
-            let result = result.await;
-            let next = chain.get(at + 1).copied();
-            match result {
-                Err(err) if err.another_model_could_fix() && received.first.is_none() && next.is_some() => {
-                    let next = next.expect("checked above");
-                    failed.push(FailedAttempt::new(chain[at], attempt.model.as_deref(), &err));
-                    sink.progress(Progress::Fallback { failed: chain[at], code: err.code(), next });
+            match result.await {
+                Err(err) if err.another_model_could_fix() && received.first.is_none() && !left.is_empty() => {
+                    if !std::mem::replace(&mut ordered, true) {
+                        self.healthy_first(&mut left, &self.degraded());
+                    }
+                    let next = left.remove(0);
+                    failed.push(FailedAttempt::new(trying, attempt.model.as_deref(), &err));
+                    sink.progress(Progress::Fallback { failed: trying, code: err.code(), next });
                     if req.record {
                         warnings.extend(self.record(&attempt, &Err(err), &received, sink));
                     }
-                    at += 1;
+                    trying = next;
                     attempt = Attempt::new(&req.user, req.delivery.command(), next, None);
                     attempt.conversation_id = conversation_id.clone();
                     attempt.first = false;
@@ -139,14 +144,16 @@ impl Gateway {
         match &mut outcome.result {
             Ok(response) if !failed.is_empty() => {
                 response.attempts = failed;
-                outcome.answered_by = Some(chain[at].to_string());
+                outcome.answered_by = Some(trying.to_string());
             }
             Ok(_) => {}
-            Err(err) if !failed.is_empty() => {
-                failed.push(FailedAttempt::new(chain[at], attempt.model.as_deref(), err));
-                outcome.attempts = failed;
+            Err(err) => {
+                self.order_suggestions(err);
+                if !failed.is_empty() {
+                    failed.push(FailedAttempt::new(trying, attempt.model.as_deref(), err));
+                    outcome.attempts = failed;
+                }
             }
-            Err(_) => {}
         }
         if let (Ok(response), Some(id)) = (&mut outcome.result, &attempt.conversation_id) {
             response.conversation_id = Some(id.clone());

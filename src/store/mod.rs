@@ -6,6 +6,7 @@
 //! - [`records`]: request records and their hourly and daily rollups;
 //! - [`metrics`]: the queries of `metrics` over those rollups;
 //! - [`cache`]: the response cache, replies kept under their request's hash;
+//! - [`health`]: each model's last success, last error and run of provider failures;
 //! - [`spool`]: request records appended beside the database, taken in by the hundred;
 //! - [`recorder`]: where one request's record goes (the spool or the open store): the one place that decides.
 //!
@@ -19,6 +20,7 @@
 
 mod cache;
 mod conversations;
+mod health;
 mod metrics;
 pub mod recorder;
 mod records;
@@ -27,6 +29,7 @@ pub mod spool;
 
 pub use cache::{CacheStats, CachedReply, ClearFilter, Cleared, NewEntry};
 pub use conversations::{Conversation, ConversationSummary, NewConversation, StoredMessage, Turn};
+pub use health::{DEGRADED_AFTER, ModelHealth, RECENT_MS};
 pub use metrics::{EXACT_PERCENTILES_UP_TO, Metrics, MetricsFilter, ModelStats, Percentiles, SpoolIntake, Stats};
 pub use records::{RequestRecord, duration_bin};
 pub use schema::SCHEMA_VERSION;

@@ -176,6 +176,7 @@ pub(super) fn write_records<'a>(
             continue;
         }
         written += 1;
+        super::health::note(conn, r)?;
         let (model, provider, vendor) = (
             r.model.as_deref().unwrap_or_default(),
             r.provider.as_deref().unwrap_or_default(),

@@ -197,6 +197,29 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE request_rollup_daily ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE request_rollup_daily ADD COLUMN saved_usd REAL NOT NULL DEFAULT 0;
     ",
+    // 6: each model's health (see `super::health`), kept up by every record; rebuilt here from the records there
+    // are, so a migrated database knows its models' last errors at once.
+    "
+    CREATE TABLE model_health (
+        provider        TEXT NOT NULL,
+        model           TEXT NOT NULL,
+        last_ok         INTEGER,
+        last_error      INTEGER,
+        last_error_code TEXT,
+        failing         INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (provider, model)
+    ) WITHOUT ROWID;
+    INSERT INTO model_health (provider, model, last_ok, last_error, last_error_code, failing)
+    SELECT provider, model,
+           max(CASE WHEN error_code IS NULL THEN time END),
+           max(CASE WHEN error_code IS NOT NULL AND error_code NOT IN ('interrupted', 'broken_pipe') THEN time END),
+           NULL, 0
+    FROM requests WHERE provider IS NOT NULL AND model IS NOT NULL AND cached = 0 GROUP BY provider, model;
+    UPDATE model_health SET last_error_code =
+        (SELECT error_code FROM requests r WHERE r.provider = model_health.provider AND r.model = model_health.model
+         AND r.time = model_health.last_error AND r.error_code IS NOT NULL LIMIT 1)
+    WHERE last_error IS NOT NULL;
+    ",
 ];
 
 /// The schema version this build writes.
@@ -285,6 +308,13 @@ mod tests {
         assert_eq!(all.total.input_tokens, 77);
         assert!(all.total.cost_usd > 0.0);
         assert_eq!(all.by_model.iter().find(|m| m.model.as_deref() == Some("echo")).unwrap().stats.requests, 2);
+        // Migration 6 built each model's health from its records: the last success, the last error and its code.
+        let health = store.model_health().unwrap();
+        // (The fixture's two failures named no known model, so they belong to none.)
+        assert_eq!(health.len(), 3, "{health:?}");
+        assert!(health.iter().all(|h| h.last_ok_ms.is_some() && h.last_error_ms.is_none()), "{health:?}");
+        let echo = health.iter().find(|h| h.model == "echo").unwrap();
+        assert_eq!(echo.last_ok_ms, Some(1_795_731_658_429), "the later of its two successes");
         let record = RequestRecord {
             request_id: "new".into(),
             time_ms: now_ms(),

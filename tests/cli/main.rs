@@ -20,6 +20,7 @@ mod config;
 mod conv;
 mod conv_concurrency;
 mod fallback;
+mod health;
 mod kept_files;
 mod metrics;
 mod models;
