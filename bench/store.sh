@@ -8,7 +8,8 @@
 # times, as llmgw keeps them), 100,000 conversations of 2 messages and one conversation of
 # 10,000 messages (through llmgw's own schema, with the sqlite3 CLI), then measures: the cost of recording a request
 # (`chat -m echo` with and without --no-log), `metrics` over all the records, `conv list` (and `--search`) among
-# 100,000 conversations, and `conv show` of the 10,000-message conversation.
+# 100,000 conversations, `conv show` of the 10,000-message conversation, and model health (`models status claude`,
+# `models list --health`) over all the records.
 #
 # Needs hyperfine and sqlite3 (apt-get install hyperfine sqlite3).
 set -euo pipefail
@@ -71,6 +72,9 @@ FROM requests WHERE ttft_ms IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
 INSERT INTO ttft_rollup_daily (day, user_id, model, provider, vendor, bin, requests, ttft_sum)
 SELECT hour / 24, user_id, model, provider, vendor, bin, sum(requests), sum(ttft_sum)
 FROM ttft_rollup GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO model_health (provider, model, last_ok, last_error, last_error_code, failing)
+SELECT provider, model, max(CASE WHEN ok THEN time END), max(CASE WHEN NOT ok THEN time END), 'provider', 0
+FROM requests GROUP BY provider, model;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $CONVERSATIONS)
 INSERT INTO conversations (id, user_id, name, title, system, created_at, updated_at)
 SELECT printf('conv_%012d', i), 'bench', NULL, 'conversation ' || i, NULL, $now_ms - i * 1000, $now_ms - i * 1000
@@ -127,4 +131,6 @@ hyperfine -N --warmup 2 --runs "$RUNS" \
   "$BIN --db $db metrics --model claude --user user3" \
   "$BIN --db $db conv list" \
   "$BIN --db $db conv list --search topic7" \
-  "$BIN --db $db conv show big" 2>&1 | grep -E "Time|^Benchmark" || true
+  "$BIN --db $db conv show big" \
+  "$BIN --db $db models status claude" \
+  "$BIN --db $db models list --health" 2>&1 | grep -E "Time|^Benchmark" || true
