@@ -1115,7 +1115,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__models__subcmd__status)
-            opts="-q -v -h --config --db --json --quiet --verbose --color --help"
+            opts="-q -v -h --check --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -135,6 +135,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
             cand --color 'When to use color on stderr'
+            cand --check 'Ask the provider whether MODEL can be used now, without generating text: credentials, access and region (exit 0 available, 3 not available, 5 credentials, 7 provider out of reach)'
             cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
             cand -q 'Print nothing but the answer (and errors)'
             cand --quiet 'Print nothing but the answer (and errors)'

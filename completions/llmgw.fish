@@ -122,6 +122,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subc
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l check -d 'Ask the provider whether MODEL can be used now, without generating text: credentials, access and region (exit 0 available, 3 not available, 5 credentials, 7 provider out of reach)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand models; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'

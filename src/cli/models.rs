@@ -37,13 +37,20 @@ pub enum ModelsCommand {
     },
     /// Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)
     #[command(
-        after_help = "Examples:\n  llmgw models status\n  llmgw models status claude && llmgw chat -m claude \"hi\""
+        after_help = "Examples:\n  llmgw models status\n  llmgw models status claude && llmgw chat -m claude \"hi\"\n  # ask the provider (credentials, access, region)\n  llmgw models status claude --check"
     )]
     Status {
         /// Model id, alias or provider/modelId
         model: Option<String>,
+        /// Ask the provider whether MODEL can be used now, without generating text: credentials, access and
+        /// region (exit 0 available, 3 not available, 5 credentials, 7 provider out of reach)
+        #[arg(long, requires = "model")]
+        check: bool,
     },
 }
+
+/// How long `--check` waits for the provider, connecting included.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatusFilter {
@@ -97,7 +104,7 @@ pub fn run(cmd: ModelsCommand, gateway: &Gateway, out: &mut Output) -> Result<i3
             out.flush()?;
             Ok(0)
         }
-        ModelsCommand::Status { model: None } => {
+        ModelsCommand::Status { model: None, .. } => {
             let rows: Vec<StatusJson> = registry.models().iter().map(|m| StatusJson::new(m, None)).collect();
             if out.json {
                 out.json_line(&rows)?;
@@ -121,18 +128,37 @@ pub fn run(cmd: ModelsCommand, gateway: &Gateway, out: &mut Output) -> Result<i3
             out.flush()?;
             Ok(0)
         }
-        ModelsCommand::Status { model: Some(name) } => {
+        ModelsCommand::Status { model: Some(name), check } => {
             let model = registry.lookup(&name, None)?;
-            let mut suggestions = if model.is_ready() { Vec::new() } else { registry.alternatives(model) };
+            let live = match check {
+                true => Some(super::runtime()?.block_on(gateway.check(model, CHECK_TIMEOUT))?),
+                false => None,
+            };
+            let available = live.as_ref().map_or(model.is_ready(), |a| a.available && model.is_ready());
+            let mut suggestions = if available { Vec::new() } else { registry.alternatives(model) };
             gateway.rank_by_health(&mut suggestions);
-            let mut row = StatusJson::new(model, Some(suggestions));
+            let mut row = StatusJson::new(model, Some(suggestions.clone()));
+            if let Some(live) = &live {
+                row.available = available;
+                row.reason = match model.is_ready() {
+                    true => live.detail.clone(),
+                    false => format!("{} (the provider says: {})", row.reason, live.detail),
+                };
+                row.checked = Some(true);
+                row.suggestions = (!available).then_some(suggestions);
+            }
             let report = gateway.health(model)?;
             row.health = Some(HealthJson::from(report.as_ref()));
             if out.json {
                 out.json_line(&row)?;
             } else {
+                let checked = if live.is_some() {
+                    " (asked the provider)"
+                } else {
+                    " (the catalogue; --check asks the provider)"
+                };
                 let mut text = format!(
-                    "{} ({}/{})\n  status:    {}\n  billing:   {}\n  available: {}\n  reason:    {}\n",
+                    "{} ({}/{})\n  status:    {}\n  billing:   {}\n  available: {}{checked}\n  reason:    {}\n",
                     model.model_id,
                     model.provider,
                     model.vendor,
@@ -350,6 +376,9 @@ struct StatusJson<'a> {
     reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     suggestions: Option<Vec<Suggestion>>,
+    /// `models status MODEL --check`: the provider was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checked: Option<bool>,
     /// `models status MODEL` only: its record.
     #[serde(skip_serializing_if = "Option::is_none")]
     health: Option<HealthJson>,
@@ -368,6 +397,7 @@ impl<'a> StatusJson<'a> {
             available,
             reason,
             suggestions: suggestions.filter(|_| !available),
+            checked: None,
             health: None,
         }
     }

@@ -9,6 +9,7 @@
 use super::Gateway;
 use crate::config::Model;
 use crate::error::Suggestion;
+use crate::provider::{Availability, Client};
 use crate::store::{MetricsFilter, ModelHealth, Stats, Store};
 use crate::time::now_ms;
 use crate::{Error, Result};
@@ -137,6 +138,29 @@ impl Gateway {
             s.reason.push_str("; DEGRADED: failing recently");
         }
         suggestions.sort_by_key(|s| is_degraded(s));
+    }
+
+    /// Ask `model`'s provider whether it can be used now, without generating text where the provider allows
+    /// (`models status MODEL --check`): credentials that do not work are an [`Error::Auth`], a provider out of
+    /// reach an [`Error::Provider`]; a model the provider does not serve is an answer, not an error.
+    pub async fn check(&self, model: &Model, timeout: std::time::Duration) -> Result<Availability> {
+        let settings = self
+            .registry
+            .provider(&model.provider)
+            .ok_or_else(|| Error::Internal(format!("model {} names provider {}", model.model_id, model.provider)))?;
+        let asked = async {
+            let client = Client::connect(settings).await?;
+            client.check(model).await
+        };
+        let answer = tokio::time::timeout(timeout, asked).await.map_err(|_| {
+            Error::provider(format!("{} did not answer the check within {} s", model.provider, timeout.as_secs()))
+        })?;
+        match answer.map_err(|e| e.at(&model.provider)) {
+            Err(Error::ModelNotReady { reason, .. } | Error::NotOnDemand { reason, .. }) => {
+                Ok(Availability::no(reason))
+            }
+            other => other,
+        }
     }
 
     /// Run `work` on the store when the database exists; `None` when it does not (nothing is created).

@@ -15,6 +15,8 @@
 //! - **Timeouts** that suit LLMs: the SDK's stalled-stream protection is off (models pause to think); instead a
 //!   whole-request timeout for `chat` and a between-events timeout for `stream`.
 
+mod check;
+
 use super::{Limits, Wait, error_chain, next_or_idle, non_empty_env, timed_out};
 use crate::codec::{self, Encoding, Step};
 use crate::config::{BedrockApi, BedrockSettings, Model, Placement, ProviderSettings};
@@ -41,6 +43,8 @@ const CREDENTIALS_HINT: &str = "set AWS_PROFILE (after `aws sso login` or `aws c
 
 pub struct Bedrock {
     client: SdkClient,
+    /// What the client was built from, for the control-plane client of `--check`.
+    config: aws_config::SdkConfig,
     region: String,
     endpoint: Option<String>,
     /// The provider's name (its folder), for messages.
@@ -142,6 +146,7 @@ impl Bedrock {
         let config = loader.load().await;
         Ok(Bedrock {
             client: SdkClient::new(&config),
+            config,
             region: region.to_string(),
             endpoint,
             name: settings.name.clone(),

@@ -16,12 +16,33 @@ use crate::config::{Model, ProviderSettings, Transport};
 use crate::types::{ChatRequest, Completion, EventSink, StreamEnd};
 use std::time::Duration;
 
-/// A connected transport for one provider.
+/// A connected transport for one provider. One is made per provider a request reaches, so the size of a variant
+/// does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Client {
     Bedrock(bedrock::Bedrock),
     Local(local::Local),
     /// OpenAI, Azure OpenAI and OpenAI-compatible servers.
     OpenAi(openai::OpenAi),
+}
+
+/// What a provider says of a model when asked without generating text (`models status MODEL --check`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Availability {
+    /// Reachable with these credentials, and served (entitled, deployed) in this region or account.
+    pub available: bool,
+    /// What the provider said, for people.
+    pub detail: String,
+}
+
+impl Availability {
+    pub fn yes(detail: String) -> Availability {
+        Availability { available: true, detail }
+    }
+
+    pub fn no(detail: String) -> Availability {
+        Availability { available: false, detail }
+    }
 }
 
 /// Per-request limits that the caller may tighten (`--timeout`).
@@ -49,6 +70,15 @@ impl Client {
             Client::Bedrock(b) => b.redactor.text(&b.describe()),
             Client::Local(_) => "offline (no network)".into(),
             Client::OpenAi(o) => o.redactor.text(&o.describe(model)),
+        }
+    }
+
+    /// Ask the provider whether `model` can be used, without generating text where the provider allows.
+    pub async fn check(&self, model: &Model) -> Result<Availability> {
+        match self {
+            Client::Bedrock(b) => b.check(model).await.map_err(|e| b.redactor.error(e)),
+            Client::Local(_) => Ok(Availability::yes("the offline provider is always there".into())),
+            Client::OpenAi(o) => o.check(model).await.map_err(|e| o.redactor.error(e)),
         }
     }
 

@@ -22,6 +22,8 @@
 //! honouring `retry-after-ms` / `retry-after` up to [`MAX_RETRY_WAIT`]. The whole of `chat` (retries included) is
 //! bounded by the request timeout; `stream` bounds the wait for the response and every silence between events.
 
+mod check;
+
 use super::{Limits, Wait, endpoint, error_chain, next_or_idle, non_empty_env, sse, timed_out};
 use crate::codec::openai::{ChatCompletions, error_message};
 use crate::codec::{Codec, Encoding, Step};

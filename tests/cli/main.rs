@@ -15,6 +15,7 @@ mod bedrock_errors;
 mod bedrock_stream;
 mod cache;
 mod capabilities;
+mod check;
 mod completions;
 mod config;
 mod conv;
