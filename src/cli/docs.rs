@@ -35,6 +35,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("AWS_REGION", "AWS region; else the profile's, else the provider's region setting"),
     ("AWS_BEARER_TOKEN_BEDROCK", "a Bedrock API key, used instead of AWS credentials"),
     ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL", "another Bedrock Runtime endpoint"),
+    ("AWS_ENDPOINT_URL_BEDROCK", "another Bedrock control-plane endpoint (models status --check)"),
     ("AWS_EC2_METADATA_DISABLED", "true: never ask instance metadata for credentials"),
     ("OPENAI_API_KEY", "the openai provider's API key (its apiKeyEnv), sent as a bearer token"),
     ("OPENAI_BASE_URL", "another endpoint for the openai provider (default https://api.openai.com/v1)"),
