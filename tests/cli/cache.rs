@@ -300,3 +300,31 @@ fn cache_clear_removes_by_age_and_model_and_says_how_much() {
     sandbox.llmgw().args(["chat", "--cache", "--no-cache", "-m", "gpt-4o", "x"]).assert().code(2);
     sandbox.llmgw().args(["chat", "--cache-ttl", "0s", "-m", "gpt-4o", "x"]).assert().code(2);
 }
+
+#[test]
+fn a_fallbacks_reply_is_kept_under_its_own_model_never_the_first_ones() {
+    let server = answering("from the fallback");
+    let sandbox = openai_sandbox(&server);
+    // The first model is Azure's gpt-4o at a closed port (a provider failure, which a fallback may fix).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = sandbox.copy_config();
+    crate::support::edit_json(&config.join("providers/azure/settings.json"), |s| {
+        s["endpoint"] = json!(format!("http://{closed}"));
+        s["endpointEnv"] = Value::Null;
+    });
+    let sandbox = sandbox.env("LLMGW_CONFIG_DIR", &config).env("AZURE_OPENAI_API_KEY", "k");
+    let first = chat_json_model(&sandbox, "azure/gpt-4o", &["--cache", "--fallback", "openai/gpt-4o-mini", "hi"]);
+    assert_eq!((first["model"].as_str(), first.get("cached")), (Some("gpt-4o-mini"), None), "{first}");
+    // The same request again: azure/gpt-4o is tried (no entry under its key), fails, and the fallback's entry answers.
+    let again = chat_json_model(&sandbox, "azure/gpt-4o", &["--cache", "--fallback", "openai/gpt-4o-mini", "hi"]);
+    assert_eq!((&again["cached"], &again["attempts"][0]["model"]), (&json!(true), &json!("gpt-4o")), "{again}");
+    // Asked of the fallback model directly, its own entry answers.
+    assert_eq!(chat_json_model(&sandbox, "openai/gpt-4o-mini", &["--cache", "hi"])["cached"], true);
+    let stats = cache_stats(&sandbox);
+    assert_eq!(stats["entries"], 1, "one entry, under gpt-4o-mini's key: {stats}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+fn chat_json_model(sandbox: &Sandbox, model: &str, args: &[&str]) -> Value {
+    json_doc(&sandbox.llmgw().args(["--json", "chat", "-m", model]).args(args).assert().success().get_output().stdout)
+}
