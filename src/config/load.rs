@@ -11,8 +11,8 @@
 
 use super::source::{File, Layer, Source};
 use super::{
-    AzureSettings, BedrockApi, BedrockSettings, Billing, CacheSettings, ConfigRoot, Model, OpenAiSettings, Placement,
-    Pricing, ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport,
+    AzureSettings, BedrockApi, BedrockSettings, Billing, CacheSettings, ConfigRoot, KeySource, Model, OpenAiSettings,
+    Placement, Pricing, ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport,
     VendorSettings,
 };
 use crate::Result;
@@ -53,6 +53,10 @@ struct SettingsFile {
     base_url: Option<String>,
     base_url_env: Option<String>,
     api_key_env: Option<String>,
+    api_key_command: Option<Vec<String>>,
+    api_key_command_timeout_ms: Option<u64>,
+    api_key_secret: Option<String>,
+    api_key_parameter: Option<String>,
     #[serde(default)]
     headers: BTreeMap<String, String>,
     endpoint: Option<String>,
@@ -306,13 +310,17 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
     }
     use ProviderKind::{Azure, Bedrock, Local, OpenAi};
     // A field of another type's would do nothing: say so rather than ignore a setting the user meant.
-    let fields: [(&str, bool, &[ProviderKind]); 11] = [
+    let fields: [(&str, bool, &[ProviderKind]); 15] = [
         ("region", s.region.is_some(), &[Bedrock]),
         ("endpointUrl", s.endpoint_url.is_some(), &[Bedrock]),
         ("autoInferenceProfile", s.auto_inference_profile.is_some(), &[Bedrock]),
         ("baseUrl", s.base_url.is_some(), &[OpenAi]),
         ("baseUrlEnv", s.base_url_env.is_some(), &[OpenAi]),
         ("apiKeyEnv", s.api_key_env.is_some(), &[OpenAi, Azure]),
+        ("apiKeyCommand", s.api_key_command.is_some(), &[OpenAi, Azure]),
+        ("apiKeyCommandTimeoutMs", s.api_key_command_timeout_ms.is_some(), &[OpenAi, Azure]),
+        ("apiKeySecret", s.api_key_secret.is_some(), &[OpenAi, Azure]),
+        ("apiKeyParameter", s.api_key_parameter.is_some(), &[OpenAi, Azure]),
         ("headers", !s.headers.is_empty(), &[OpenAi, Azure]),
         ("endpoint", s.endpoint.is_some(), &[Azure]),
         ("endpointEnv", s.endpoint_env.is_some(), &[Azure]),
@@ -325,6 +333,7 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
             format!("`{field}` is a setting of type {}; this provider is type {}", types.join(" or "), s.kind.as_str());
         return Err(source.error(file, *field, message));
     }
+    let key_source = key_source(source, file, &s)?;
     let transport = match s.kind {
         Bedrock => Transport::Bedrock(BedrockSettings {
             region: s.region,
@@ -335,12 +344,14 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
             base_url: s.base_url,
             base_url_env: s.base_url_env,
             api_key_env: s.api_key_env,
+            api_key_source: key_source.clone(),
             headers: s.headers,
         }),
         Azure => Transport::Azure(AzureSettings {
             endpoint: s.endpoint,
             endpoint_env: s.endpoint_env,
             api_key_env: s.api_key_env,
+            api_key_source: key_source,
             api_version: s.api_version,
             api_version_env: s.api_version_env,
             headers: s.headers,
@@ -423,6 +434,55 @@ fn load_system(source: &Source) -> Result<SystemDefaults> {
         }
     }
     Ok(system)
+}
+
+/// The one place besides `apiKeyEnv` that a provider's key may come from, checked.
+fn key_source(source: &Source, file: &File, s: &SettingsFile) -> Result<Option<KeySource>> {
+    let given: Vec<&str> = [
+        ("apiKeyCommand", s.api_key_command.is_some()),
+        ("apiKeySecret", s.api_key_secret.is_some()),
+        ("apiKeyParameter", s.api_key_parameter.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, set)| set.then_some(field))
+    .collect();
+    if given.len() > 1 {
+        let message = format!("{} are each a place for the key: give one", given.join(" and "));
+        return Err(source.error(file, given[1], message));
+    }
+    if s.api_key_command_timeout_ms.is_some() && s.api_key_command.is_none() {
+        return Err(source.error(file, "apiKeyCommandTimeoutMs", "is the timeout of apiKeyCommand, which is not set"));
+    }
+    if let Some(argv) = &s.api_key_command {
+        if argv.first().is_none_or(|program| program.trim().is_empty()) {
+            let message =
+                "must be the program and its arguments, as an array: [\"op\", \"read\", \"op://vault/item/key\"]";
+            return Err(source.error(file, "apiKeyCommand", message));
+        }
+        in_range(s.api_key_command_timeout_ms, 1..=600_000, "ms")
+            .map_err(|m| source.error(file, "apiKeyCommandTimeoutMs", m))?;
+        let timeout = std::time::Duration::from_millis(s.api_key_command_timeout_ms.unwrap_or(5_000));
+        return Ok(Some(KeySource::Command { argv: argv.clone(), timeout }));
+    }
+    if let Some(id) = &s.api_key_secret {
+        let (id, json_key) = match id.split_once('#') {
+            Some((id, key)) => (id, Some(key)),
+            None => (id.as_str(), None),
+        };
+        if id.trim().is_empty() || json_key.is_some_and(|k| k.trim().is_empty()) {
+            let message =
+                "must be a secret name or ARN, with an optional #jsonKey: \"prod/openai\", \"prod/llm#openai\"";
+            return Err(source.error(file, "apiKeySecret", message));
+        }
+        return Ok(Some(KeySource::Secret { id: id.to_string(), json_key: json_key.map(str::to_string) }));
+    }
+    if let Some(name) = &s.api_key_parameter {
+        if name.trim().is_empty() {
+            return Err(source.error(file, "apiKeyParameter", "must be a parameter name: \"/llm/openai/key\""));
+        }
+        return Ok(Some(KeySource::Parameter { name: name.clone() }));
+    }
+    Ok(None)
 }
 
 /// `system/cache.json` over what the earlier layers said.

@@ -309,8 +309,10 @@ pub struct OpenAiSettings {
     pub base_url: Option<String>,
     /// A variable that, when set, wins over `base_url`.
     pub base_url_env: Option<String>,
-    /// The variable holding the key; without it no key is sent (local servers).
+    /// The variable holding the key; without it (and without `api_key_source`) no key is sent (local servers).
     pub api_key_env: Option<String>,
+    /// Where the key comes from when `api_key_env` is unset or not set in the environment.
+    pub api_key_source: Option<KeySource>,
     pub headers: BTreeMap<String, String>,
 }
 
@@ -320,9 +322,34 @@ pub struct AzureSettings {
     pub endpoint: Option<String>,
     pub endpoint_env: Option<String>,
     pub api_key_env: Option<String>,
+    pub api_key_source: Option<KeySource>,
     pub api_version: Option<String>,
     pub api_version_env: Option<String>,
     pub headers: BTreeMap<String, String>,
+}
+
+/// Where a provider's API key is kept, besides an environment variable (`apiKeyCommand`, `apiKeySecret`,
+/// `apiKeyParameter`). Only the place is configured; the key is read when a request goes to the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A program whose trimmed standard output is the key; run without a shell, stdin closed.
+    Command { argv: Vec<String>, timeout: std::time::Duration },
+    /// An AWS Secrets Manager secret (name or ARN), or one field of a secret stored as JSON.
+    Secret { id: String, json_key: Option<String> },
+    /// An SSM Parameter Store parameter, read with decryption.
+    Parameter { name: String },
+}
+
+impl KeySource {
+    /// The place, for `-v` and messages: never the key.
+    pub fn describe(&self) -> String {
+        match self {
+            KeySource::Command { argv, .. } => format!("the command `{}`", argv.join(" ")),
+            KeySource::Secret { id, json_key: Some(key) } => format!("AWS Secrets Manager {id} (JSON key {key})"),
+            KeySource::Secret { id, json_key: None } => format!("AWS Secrets Manager {id}"),
+            KeySource::Parameter { name } => format!("SSM Parameter Store {name}"),
+        }
+    }
 }
 
 /// `vendors/<name>.json`: a model family.

@@ -23,12 +23,10 @@ use crate::config::{BedrockApi, BedrockSettings, Model, Placement, ProviderSetti
 use crate::types::{ChatRequest, Completion, EventSink, Role, StreamEnd, Usage};
 use crate::{Error, Result};
 use aws_config::BehaviorVersion;
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_bedrockruntime::Client as SdkClient;
-use aws_sdk_bedrockruntime::config::ProvideCredentials;
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types as bt;
@@ -38,8 +36,7 @@ const ENDPOINT_VARS: [&str; 2] = ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPO
 /// For a user with no AWS at all: how to try llmgw anyway.
 const WITHOUT_AWS: &str = "To try llmgw without AWS: `-m echo` (offline, no credentials), LLMGW_MODEL=echo for \
      scripts, or an OpenAI model (`-m gpt`) with OPENAI_API_KEY";
-const CREDENTIALS_HINT: &str = "set AWS_PROFILE (after `aws sso login` or `aws configure`), AWS_ACCESS_KEY_ID and \
-     AWS_SECRET_ACCESS_KEY, or a Bedrock API key in AWS_BEARER_TOKEN_BEDROCK";
+use super::aws::CREDENTIALS_HINT;
 
 pub struct Bedrock {
     client: SdkClient,
@@ -56,13 +53,7 @@ pub struct Bedrock {
 
 impl Bedrock {
     pub async fn connect(settings: &ProviderSettings, bedrock: &BedrockSettings) -> Result<Bedrock> {
-        let fallback = bedrock.region.clone().unwrap_or_else(|| "us-east-1".into());
-        let region = RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
-            .or_else(aws_config::profile::ProfileFileRegionProvider::builder().build())
-            .or_else(aws_config::Region::new(fallback))
-            .region()
-            .await
-            .expect("the chain ends with a fixed region");
+        let region = super::aws::region(bedrock.region.as_deref().unwrap_or("us-east-1")).await;
 
         let retries = RetryConfig::standard()
             .with_max_attempts(settings.retries.max_attempts.unwrap_or(3).max(1))
@@ -90,52 +81,7 @@ impl Bedrock {
         if let Some(token) = non_empty_env("AWS_BEARER_TOKEN_BEDROCK") {
             redactor.add(&token);
         } else {
-            let imds = aws_config::imds::Client::builder()
-                .connect_timeout(Duration::from_millis(200))
-                .read_timeout(Duration::from_millis(500))
-                .max_attempts(1)
-                .build();
-            let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
-                .region(region.clone())
-                .imds_client(imds)
-                .build()
-                .await;
-            let credentials = match tokio::time::timeout(Duration::from_secs(10), chain.provide_credentials()).await {
-                Ok(Ok(credentials)) => credentials,
-                Ok(Err(_)) if let Some((profile, known)) = super::aws_profiles::missing_profile() => {
-                    let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
-                    return Err(Error::Auth {
-                        message: format!(
-                            "the AWS profile '{profile}' (AWS_PROFILE) does not exist in the shared config or \
-                             credentials file"
-                        ),
-                        hint: Some(format!(
-                            "profiles there: {known}. Fix the name, or create it with `aws configure --profile \
-                             {profile}` (or `aws configure sso`)"
-                        )),
-                    });
-                }
-                Ok(Err(aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_))) => {
-                    return Err(Error::Auth {
-                        message: "no AWS credentials found (looked in the environment, the shared config and \
-                                  credentials files, web identity, the container and instance metadata)"
-                            .into(),
-                        hint: Some(format!("{CREDENTIALS_HINT}. {WITHOUT_AWS}")),
-                    });
-                }
-                Ok(Err(err)) => {
-                    return Err(Error::Auth {
-                        message: format!("could not load AWS credentials: {}", error_chain(&err)),
-                        hint: Some(CREDENTIALS_HINT.into()),
-                    });
-                }
-                Err(_) => {
-                    return Err(Error::Auth {
-                        message: "timed out resolving AWS credentials".into(),
-                        hint: Some(CREDENTIALS_HINT.into()),
-                    });
-                }
-            };
+            let credentials = super::aws::credentials(&region, &format!("{CREDENTIALS_HINT}. {WITHOUT_AWS}")).await?;
             redactor.add(credentials.secret_access_key());
             if let Some(token) = credentials.session_token() {
                 redactor.add(token);

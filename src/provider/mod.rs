@@ -5,8 +5,10 @@
 //! A provider is chosen by the `type` of its settings; [`Client`] is the closed set of transports, so dispatch is a
 //! plain `match` and each transport keeps its own concrete, async API.
 
+pub(crate) mod aws;
 mod aws_profiles;
 pub mod bedrock;
+mod keys;
 pub mod local;
 pub mod openai;
 mod sse;
@@ -60,7 +62,7 @@ impl Client {
         match &settings.transport {
             Transport::Bedrock(bedrock) => Ok(Client::Bedrock(bedrock::Bedrock::connect(settings, bedrock).await?)),
             Transport::Local => Ok(Client::Local(local::Local)),
-            Transport::OpenAi(_) | Transport::Azure(_) => Ok(Client::OpenAi(openai::OpenAi::connect(settings)?)),
+            Transport::OpenAi(_) | Transport::Azure(_) => Ok(Client::OpenAi(openai::OpenAi::connect(settings).await?)),
         }
     }
 

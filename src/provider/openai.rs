@@ -56,20 +56,22 @@ pub struct OpenAi {
     shape: Shape,
     /// Provider name, for messages.
     name: String,
-    /// The variable the key came from, for `-v` and auth hints (never the key itself).
-    key_env: Option<String>,
+    /// Where the key came from (`$OPENAI_API_KEY`, `AWS Secrets Manager prod/openai`), for `-v` and auth hints;
+    /// never the key itself.
+    key_from: Option<String>,
     headers: HeaderMap,
     max_attempts: u32,
     initial_backoff: Duration,
 }
 
 impl OpenAi {
-    /// Read the endpoint and key from settings and environment and build the HTTP client. No network traffic.
-    pub fn connect(settings: &ProviderSettings) -> Result<OpenAi> {
+    /// Read the endpoint and key from settings and environment (or the key's configured place) and build the
+    /// HTTP client. Nothing is sent to the provider.
+    pub async fn connect(settings: &ProviderSettings) -> Result<OpenAi> {
         let file = format!("providers/{}/settings.json", settings.name);
-        let (configured, key_env) = match &settings.transport {
-            Transport::OpenAi(o) => (&o.headers, o.api_key_env.as_deref()),
-            Transport::Azure(a) => (&a.headers, a.api_key_env.as_deref()),
+        let (configured, key_env, key_source) = match &settings.transport {
+            Transport::OpenAi(o) => (&o.headers, o.api_key_env.as_deref(), o.api_key_source.as_ref()),
+            Transport::Azure(a) => (&a.headers, a.api_key_env.as_deref(), a.api_key_source.as_ref()),
             _ => return Err(Error::Internal(format!("provider {} is not of type openai or azure", settings.name))),
         };
         let mut headers = HeaderMap::new();
@@ -81,13 +83,23 @@ impl OpenAi {
             headers.insert(name, value);
         }
 
-        // A key named but missing fails here, before anything is sent.
-        let key = match key_env {
-            Some(var) => Some(non_empty_env(var).ok_or_else(|| Error::Auth {
-                message: format!("{var} is not set: the {} provider needs an API key", settings.name),
-                hint: Some(format!("export {var}=... (the key is read only from the environment)")),
-            })?),
-            None => None,
+        // The variable, when set, wins; then the key's configured place. A key named but missing fails here,
+        // before anything is sent.
+        let (key, key_from) = match (key_env.and_then(non_empty_env), key_source) {
+            (Some(key), _) => (Some(key), key_env.map(|var| format!("${var}"))),
+            (None, Some(source)) => (Some(super::keys::read(&settings.name, source).await?), Some(source.describe())),
+            (None, None) => match key_env {
+                Some(var) => {
+                    return Err(Error::Auth {
+                        message: format!("{var} is not set: the {} provider needs an API key", settings.name),
+                        hint: Some(format!(
+                            "export {var}=..., or give the provider's settings an apiKeyCommand, apiKeySecret or \
+                             apiKeyParameter"
+                        )),
+                    });
+                }
+                None => (None, None),
+            },
         };
 
         let shape = match &settings.transport {
@@ -137,7 +149,7 @@ impl OpenAi {
             let mut value = HeaderValue::from_str(&value).map_err(|_| Error::Auth {
                 message: format!(
                     "{} holds characters that cannot be sent in an HTTP header",
-                    key_env.unwrap_or_default()
+                    key_from.as_deref().unwrap_or_default()
                 ),
                 hint: None,
             })?;
@@ -158,7 +170,7 @@ impl OpenAi {
             connect_timeout,
             shape,
             name: settings.name.clone(),
-            key_env: key_env.map(str::to_string),
+            key_from,
             headers,
             max_attempts: settings.retries.max_attempts.unwrap_or(3).max(1),
             initial_backoff: Duration::from_millis(settings.retries.initial_backoff_ms.unwrap_or(200)),
@@ -167,8 +179,8 @@ impl OpenAi {
 
     /// The endpoint `model`'s requests go to (with Azure's deployment) and where the key comes from, for `-v`.
     pub fn describe(&self, model: &Model) -> String {
-        let key = match &self.key_env {
-            Some(var) => format!("API key from ${var}"),
+        let key = match &self.key_from {
+            Some(from) => format!("key from {from}"),
             None => "no API key".into(),
         };
         match &self.shape {
@@ -318,8 +330,8 @@ impl OpenAi {
             )),
             401 | 403 => Error::Auth {
                 message: format!("{name} refused the credentials ({status}): {message}"),
-                hint: Some(match &self.key_env {
-                    Some(var) => format!("check the key in {var}"),
+                hint: Some(match &self.key_from {
+                    Some(from) => format!("check the key in {from}"),
                     None => "this provider sends no key (no apiKeyEnv in its settings); add one if the server needs it"
                         .into(),
                 }),

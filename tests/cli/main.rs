@@ -30,4 +30,5 @@ mod openai_chat;
 mod openai_conv;
 mod openai_errors;
 mod openai_stream;
+mod secrets;
 mod server_selftest;

@@ -15,6 +15,7 @@
 
 pub mod bedrock;
 pub mod http;
+pub mod moto;
 pub mod openai;
 
 use std::ffi::OsString;
