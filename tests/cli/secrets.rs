@@ -256,3 +256,37 @@ fn an_azure_key_can_come_from_a_command_too() {
     assert_eq!(server.requests()[0].header("api-key"), Some(SECRET_KEY));
     assert!(!String::from_utf8_lossy(&out.get_output().stderr).contains(SECRET_KEY));
 }
+
+/// Access denied as the services really send it (awsJson: status 400 and `__type`), from a local server standing in
+/// for each: exit 5 with the IAM permission to grant (moto does not enforce IAM).
+#[test]
+fn access_denied_by_the_store_is_exit_5_naming_the_permission() {
+    let server = answering();
+    for (settings, permission) in [
+        (json!({"apiKeySecret": "prod/openai"}), "secretsmanager:GetSecretValue"),
+        (json!({"apiKeyParameter": "/prod/openai"}), "ssm:GetParameter"),
+    ] {
+        let denying = OpenAiServer::builder()
+            .fallback(|_| {
+                Reply::json_status(
+                    400,
+                    json!({"__type": "AccessDeniedException", "message": "User: arn:aws:iam::123456789012:user/ci is not authorized"}),
+                )
+                .with_header("x-amzn-RequestId", "11111111-2222-3333-4444-555555555555")
+            })
+            .start()
+            .unwrap();
+        let sandbox = keyed(&server, settings.clone())
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_REGION", "eu-west-1")
+            .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", denying.url())
+            .env("AWS_ENDPOINT_URL_SSM", denying.url());
+        let out = sandbox.llmgw().args(["chat", "-m", "4o", "hi"]).assert().code(5).get_output().clone();
+        let text = stderr(&out);
+        assert!(text.contains("AccessDeniedException") && text.contains(permission), "{settings}: {text}");
+        let target = denying.requests()[0].header("x-amz-target").unwrap_or_default().to_string();
+        assert!(target == "secretsmanager.GetSecretValue" || target == "AmazonSSM.GetParameter", "{target}");
+    }
+    assert!(server.requests().is_empty());
+}
