@@ -132,5 +132,8 @@ hyperfine -N --warmup 2 --runs "$RUNS" \
   "$BIN --db $db conv list" \
   "$BIN --db $db conv list --search topic7" \
   "$BIN --db $db conv show big" \
+  "$BIN --db $db metrics --by user" \
+  "$BIN --db $db metrics --by day" \
+  "$BIN --db $db metrics --by hour --since 24h" \
   "$BIN --db $db models status claude" \
   "$BIN --db $db models list --health" 2>&1 | grep -E "Time|^Benchmark" || true

@@ -9,7 +9,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
     # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
     # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
     # completed by the generated code below.
-    $llmgwValueOptions = @('--cache-ttl', '--color', '--config', '--conv', '--db', '--fallback', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-p', '-s')
+    $llmgwValueOptions = @('--by', '--cache-ttl', '--color', '--config', '--conv', '--db', '--fallback', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-p', '-s')
     $llmgwBefore = @(
         foreach ($element in $commandAst.CommandElements) {
             if ($element.Extent.EndOffset -lt $cursorPosition) {
@@ -343,6 +343,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Only this model (id, alias or provider/modelId)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this provider''s requests')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only this provider''s requests')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Break the figures down by model (the default), user, or UTC day or hour')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')

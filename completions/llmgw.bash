@@ -941,7 +941,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__metrics)
-            opts="-m -p -q -v -h --since --user --model --provider --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -q -v -h --since --user --model --provider --by --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -969,6 +969,10 @@ _llmgw() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -W "model user day hour" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1257,7 +1261,7 @@ _llmgw_dynamic() {
                 value="${word#*=}"
                 pass+=("${word%%=*}" "${value/#\~/$HOME}")
                 ;;
-            --cache-ttl|--color|--config|--conv|--db|--fallback|--limit|--max-tokens|--modality|--model|--name|--older-than|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-p|-s) value_of="$word" ;;
+            --by|--cache-ttl|--color|--config|--conv|--db|--fallback|--limit|--max-tokens|--modality|--model|--name|--older-than|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-p|-s) value_of="$word" ;;
             -*) ;;
             *) positional+=("$word") ;;
         esac

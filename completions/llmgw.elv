@@ -255,6 +255,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --model 'Only this model (id, alias or provider/modelId)'
             cand -p 'Only this provider''s requests'
             cand --provider 'Only this provider''s requests'
+            cand --by 'Break the figures down by model (the default), user, or UTC day or hour'
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
             cand --color 'When to use color on stderr'
@@ -391,7 +392,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
 # completed by the generated completer above, which this one wraps.
 var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]
 set edit:completion:arg-completer[llmgw] = {|@words|
-    var value-options = ['--cache-ttl' '--color' '--config' '--conv' '--db' '--fallback' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-p' '-s']
+    var value-options = ['--by' '--cache-ttl' '--color' '--config' '--conv' '--db' '--fallback' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-p' '-s']
     var current = $words[-1]
     var typed = $current
     var prefix = ''

@@ -199,6 +199,10 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l since -d 'Only r
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l user -d 'Only this user\'s requests [default: every user\'s]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s m -l model -d 'Only this model (id, alias or provider/modelId)' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s p -l provider -d 'Only this provider\'s requests' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l by -d 'Break the figures down by model (the default), user, or UTC day or hour' -r -f -a "model\t''
+user\t''
+day\t''
+hour\t''"
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l color -d 'When to use color on stderr' -r -f -a "auto\t''

@@ -4,7 +4,7 @@ use super::GlobalArgs;
 use super::output::Output;
 use super::table::{Column, TextTable};
 use crate::config::Registry;
-use crate::store::{EXACT_PERCENTILES_UP_TO, Metrics, MetricsFilter, SpoolIntake, Stats};
+use crate::store::{EXACT_PERCENTILES_UP_TO, GroupBy, Metrics, MetricsFilter, SpoolIntake, Stats};
 use crate::time::parse_since;
 use crate::{Error, Result};
 use clap::Args;
@@ -16,6 +16,8 @@ Examples:
   llmgw metrics --since 24h --model claude
   llmgw metrics --since 2026-01-01T00:00:00Z --user ci
   llmgw metrics --json --since 7d | jq .total.cost_usd
+  llmgw metrics --by day --since 7d
+  llmgw metrics --by user --json | jq -r '.by_user[] | \"\\(.user) \\(.cost_usd)\"'
   # CI gate
   llmgw metrics --json --since 24h --user ci |
     jq -e '.total.success_rate >= 0.95'";
@@ -34,6 +36,38 @@ pub struct MetricsArgs {
     /// Only this provider's requests
     #[arg(short, long, value_name = "PROVIDER")]
     provider: Option<String>,
+    /// Break the figures down by model (the default), user, or UTC day or hour
+    #[arg(long, value_enum, value_name = "GROUP", default_value_t = By::Model)]
+    by: By,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum By {
+    Model,
+    User,
+    Day,
+    Hour,
+}
+
+impl By {
+    fn group(self) -> GroupBy {
+        match self {
+            By::Model => GroupBy::Model,
+            By::User => GroupBy::User,
+            By::Day => GroupBy::Day,
+            By::Hour => GroupBy::Hour,
+        }
+    }
+
+    /// The key's name: the JSON field (`user`) and, upper-cased, the table's first column.
+    fn word(self) -> &'static str {
+        match self {
+            By::Model => "model",
+            By::User => "user",
+            By::Day => "day",
+            By::Hour => "hour",
+        }
+    }
 }
 
 pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mut Output) -> Result<i32> {
@@ -53,7 +87,13 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
             Err(_) => vec![name.clone()],
         },
     };
-    let filter = MetricsFilter { since_ms, user_id: args.user.clone(), models, provider: args.provider.clone() };
+    let filter = MetricsFilter {
+        since_ms,
+        user_id: args.user.clone(),
+        models,
+        provider: args.provider.clone(),
+        by: args.by.group(),
+    };
     let store = super::open_store(global, out)?;
     let (metrics, intake) = store.current_metrics(&filter)?;
     match intake {
@@ -64,10 +104,26 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
         SpoolIntake::TakenIn(_) => {}
         SpoolIntake::Left(err) => out.warn(&format!("these figures leave out the records still in the spool: {err}")),
     }
-    if out.json {
+    if out.json && args.by == By::Model {
         out.json_line(&metrics)?;
+    } else if out.json {
+        let word = args.by.word();
+        let groups: Vec<serde_json::Value> = metrics
+            .groups
+            .iter()
+            .map(|g| {
+                let mut row = serde_json::json!({ word: g.key });
+                if let (Some(row), Ok(serde_json::Value::Object(stats))) =
+                    (row.as_object_mut(), serde_json::to_value(&g.stats))
+                {
+                    row.extend(stats);
+                }
+                row
+            })
+            .collect();
+        out.json_line(&serde_json::json!({ "total": metrics.total, format!("by_{word}"): groups }))?;
     } else {
-        out.table(table(&metrics))?;
+        out.table(table(&metrics, args.by))?;
         let total = &metrics.total;
         if !total.duration_ms.exact || !total.ttft_ms.exact {
             out.note(&format!(
@@ -87,10 +143,16 @@ pub fn run(args: MetricsArgs, registry: &Registry, global: &GlobalArgs, out: &mu
     Ok(0)
 }
 
-fn table(metrics: &Metrics) -> TextTable {
+fn table(metrics: &Metrics, by: By) -> TextTable {
     // Left out first on a narrow terminal: the rarer figures, then the ones the others imply.
+    let first = match by {
+        By::Model => "MODEL",
+        By::User => "USER",
+        By::Day => "DAY",
+        By::Hour => "HOUR",
+    };
     let mut columns = vec![
-        Column::word("MODEL"),
+        Column::word(first),
         Column::word("PROVIDER").dropped(3),
         Column::number("REQUESTS"),
         Column::number("FAILED").dropped(4),
@@ -109,9 +171,17 @@ fn table(metrics: &Metrics) -> TextTable {
     if cached {
         columns.extend([Column::number("CACHED").dropped(10), Column::number("SAVED USD").dropped(10)]);
     }
+    // Only a breakdown by model has a provider per row.
+    let with_provider = by == By::Model;
+    if !with_provider {
+        columns.remove(1);
+    }
     let mut table = TextTable::new(&columns);
-    let row = |model: &str, provider: &str, s: &Stats| {
-        let mut cells = row(model, provider, s);
+    let row = |name: &str, provider: &str, s: &Stats| {
+        let mut cells = row(name, provider, s);
+        if !with_provider {
+            cells.remove(1);
+        }
         if cached {
             cells.extend([s.cached.to_string(), format!("{:.4}", s.saved_usd)]);
         }
@@ -119,6 +189,9 @@ fn table(metrics: &Metrics) -> TextTable {
     };
     for m in &metrics.by_model {
         table.row(row(m.model.as_deref().unwrap_or("-"), m.provider.as_deref().unwrap_or("-"), &m.stats));
+    }
+    for g in &metrics.groups {
+        table.row(row(&g.key, "", &g.stats));
     }
     table.row(row("total", "", &metrics.total));
     table

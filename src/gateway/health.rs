@@ -55,7 +55,7 @@ impl Gateway {
                     since_ms: Some(now - ms),
                     models: vec![model.model_id.clone()],
                     provider: Some(model.provider.clone()),
-                    user_id: None,
+                    ..Default::default()
                 };
                 Ok(store.current_metrics(&filter)?.0.total)
             };

@@ -8,11 +8,11 @@ mod sums;
 
 use super::Store;
 use super::records::{DAY_MS, HOUR_MS, duration_bin};
-use sums::{Acc, Bucket, Exact, bin_slot};
 use crate::Result;
 use serde::Serialize;
+use sums::{Acc, Bucket, Exact, bin_slot};
 
-/// Which requests `metrics` counts.
+/// Which requests `metrics` counts, and how it groups them.
 #[derive(Debug, Clone, Default)]
 pub struct MetricsFilter {
     pub since_ms: Option<i64>,
@@ -20,6 +20,27 @@ pub struct MetricsFilter {
     /// Any of these model ids (an alias may name several).
     pub models: Vec<String>,
     pub provider: Option<String>,
+    pub by: GroupBy,
+}
+
+/// The groups of a breakdown (`metrics --by`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GroupBy {
+    /// Model and provider: [`Metrics::by_model`].
+    #[default]
+    Model,
+    /// The others fill [`Metrics::groups`], keyed by the user, or the UTC day or hour.
+    User,
+    Day,
+    Hour,
+}
+
+/// One group of a breakdown other than by model: its key (a user id; a day `2026-12-04`; an hour
+/// `2026-12-04T13:00:00Z`) and its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupStats {
+    pub key: String,
+    pub stats: Stats,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -77,6 +98,9 @@ pub struct ModelStats {
 pub struct Metrics {
     pub total: Stats,
     pub by_model: Vec<ModelStats>,
+    /// The breakdown by user, day or hour (time in order, users by requests), when one was asked for.
+    #[serde(skip)]
+    pub groups: Vec<GroupStats>,
 }
 
 /// What became of the records the spool held when [`Store::current_metrics`] was asked for.
@@ -140,23 +164,45 @@ impl Store {
             // One read transaction: the rollups and the request rows are one snapshot, whatever other processes write.
             let _snapshot = self.conn.unchecked_transaction()?;
             let mut tally = Tally { filter, groups: Vec::new(), read: 0 };
+            // By hour there is no daily rollup to read: the hourly one covers the whole window.
+            let hourly_only = filter.by == GroupBy::Hour;
             let (daily, daily_bounds): (&str, Vec<(&str, i64)>) = match first_day {
                 None => ("1 = 1", vec![]),
                 Some(day) => ("day >= :day", vec![(":day", day)]),
             };
-            query(&format!("{ROLLUP} FROM request_rollup_daily WHERE {daily}{by_user}"), &daily_bounds, &mut |row| {
-                tally.add(row, rollup_bucket(row)?)
-            })?;
-            if let (Some(since), Some(hour), Some(day)) = (filter.since_ms, first_hour, first_day) {
+            let hours = match (hourly_only, first_hour, first_day) {
+                (true, from, _) => Some((from.unwrap_or(i64::MIN), i64::MAX)),
+                (false, Some(hour), Some(day)) => Some((hour, day * 24)),
+                _ => None,
+            };
+            let (day_slot, hour_slot, row_slot) = match filter.by {
+                GroupBy::Day => ("day", "hour / 24", "time / 86400000"),
+                GroupBy::Hour => ("0", "hour", "time / 3600000"),
+                GroupBy::Model | GroupBy::User => ("0", "0", "0"),
+            };
+            if !hourly_only {
                 query(
-                    &format!("{ROLLUP} FROM request_rollup WHERE hour >= :hour AND hour < :end{by_user}"),
-                    &[(":hour", hour), (":end", day * 24)],
+                    &format!("{ROLLUP}, user_id, {day_slot} AS slot FROM request_rollup_daily WHERE {daily}{by_user}"),
+                    &daily_bounds,
                     &mut |row| tally.add(row, rollup_bucket(row)?),
                 )?;
+            }
+            if let Some((from, to)) = hours {
+                query(
+                    &format!(
+                        "{ROLLUP}, user_id, {hour_slot} AS slot FROM request_rollup \
+                         WHERE hour >= :hour AND hour < :end{by_user}"
+                    ),
+                    &[(":hour", from), (":end", to)],
+                    &mut |row| tally.add(row, rollup_bucket(row)?),
+                )?;
+            }
+            if let (Some(since), Some(hour)) = (filter.since_ms, first_hour) {
                 query(
                     &format!(
                         "SELECT model, provider, vendor, ok, input_tokens, output_tokens, duration_ms, \
-                         coalesce(cost_usd, 0), tokens_estimated, ttft_ms, cached, coalesce(saved_usd, 0) \
+                         coalesce(cost_usd, 0), tokens_estimated, ttft_ms, cached, coalesce(saved_usd, 0), \
+                         user_id, {row_slot} AS slot \
                          FROM requests \
                          WHERE time >= :since AND time < :end{by_user}"
                     ),
@@ -187,20 +233,26 @@ impl Store {
                 )?;
             }
             // The same windows of the time-to-first-token histograms.
-            query(
-                &format!("{TTFT_ROLLUP} FROM ttft_rollup_daily WHERE {daily}{by_user}"),
-                &daily_bounds,
-                &mut |row| {
-                    tally.first_tokens(row, row.get(3)?, row.get::<_, i64>(4)? as u64, row.get::<_, i64>(5)? as u64)
-                },
-            )?;
-            if let (Some(hour), Some(day)) = (first_hour, first_day) {
+            let ttft_row = |tally: &mut Tally, row: &rusqlite::Row| {
+                tally.first_tokens(row, row.get(3)?, row.get::<_, i64>(4)? as u64, row.get::<_, i64>(5)? as u64)
+            };
+            if !hourly_only {
                 query(
-                    &format!("{TTFT_ROLLUP} FROM ttft_rollup WHERE hour >= :hour AND hour < :end{by_user}"),
-                    &[(":hour", hour), (":end", day * 24)],
-                    &mut |row| {
-                        tally.first_tokens(row, row.get(3)?, row.get::<_, i64>(4)? as u64, row.get::<_, i64>(5)? as u64)
-                    },
+                    &format!(
+                        "{TTFT_ROLLUP}, user_id, {day_slot} AS slot FROM ttft_rollup_daily WHERE {daily}{by_user}"
+                    ),
+                    &daily_bounds,
+                    &mut |row| ttft_row(&mut tally, row),
+                )?;
+            }
+            if let Some((from, to)) = hours {
+                query(
+                    &format!(
+                        "{TTFT_ROLLUP}, user_id, {hour_slot} AS slot FROM ttft_rollup \
+                         WHERE hour >= :hour AND hour < :end{by_user}"
+                    ),
+                    &[(":hour", from), (":end", to)],
+                    &mut |row| ttft_row(&mut tally, row),
                 )?;
             }
             // Few enough request rows in the window: read their durations for exact percentiles.
@@ -209,7 +261,8 @@ impl Store {
                 let since = filter.since_ms.unwrap_or(i64::MIN);
                 query(
                     &format!(
-                        "SELECT model, provider, vendor, duration_ms, ttft_ms FROM requests WHERE time >= :since{by_user}"
+                        "SELECT model, provider, vendor, duration_ms, ttft_ms, user_id, {row_slot} AS slot \
+                         FROM requests WHERE time >= :since{by_user}"
                     ),
                     &[(":since", since)],
                     &mut |row| {
@@ -220,18 +273,29 @@ impl Store {
             }
             let mut total = Acc::default();
             let mut all = Exact::default();
-            let mut by_model: Vec<ModelStats> = tally
-                .groups
-                .into_iter()
-                .map(|Group { key: (model, provider, vendor), acc, exact: read }| {
-                    total.merge(&acc);
-                    all.durations.extend_from_slice(&read.durations);
-                    all.first_tokens.extend_from_slice(&read.first_tokens);
-                    ModelStats { model, provider, vendor, stats: acc.finish(exact.then_some(read)) }
-                })
-                .collect();
+            let mut by_model = Vec::new();
+            let mut groups = Vec::new();
+            for Group { key, acc, exact: read } in tally.groups {
+                total.merge(&acc);
+                all.durations.extend_from_slice(&read.durations);
+                all.first_tokens.extend_from_slice(&read.first_tokens);
+                let stats = acc.finish(exact.then_some(read));
+                match key {
+                    Key::Model((model, provider, vendor)) => {
+                        by_model.push(ModelStats { model, provider, vendor, stats })
+                    }
+                    Key::User(user) => groups.push((0, GroupStats { key: user, stats })),
+                    Key::Slot(slot) => groups.push((slot, GroupStats { key: slot_name(filter.by, slot), stats })),
+                }
+            }
             by_model.sort_by(|a, b| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.model.cmp(&b.model)));
-            Ok(Metrics { total: total.finish(exact.then_some(all)), by_model })
+            match filter.by {
+                GroupBy::User => groups
+                    .sort_by(|(_, a), (_, b)| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.key.cmp(&b.key))),
+                _ => groups.sort_by_key(|(slot, _)| *slot),
+            }
+            let groups = groups.into_iter().map(|(_, g)| g).collect();
+            Ok(Metrics { total: total.finish(exact.then_some(all)), by_model, groups })
         };
         collect().map_err(|e| self.err(e))
     }
@@ -283,12 +347,29 @@ impl Tally<'_> {
             return Ok(None);
         }
         // Rows come in key order, so the group of the previous row is usually the one.
-        if let Some(at) =
-            self.groups.iter().rposition(|g| g.key.0.as_deref() == model && g.key.1.as_deref() == provider)
-        {
+        let found = match self.filter.by {
+            GroupBy::Model => self.groups.iter().rposition(
+                |g| matches!(&g.key, Key::Model(k) if k.0.as_deref() == model && k.1.as_deref() == provider),
+            ),
+            GroupBy::User => {
+                let user = row.get_ref("user_id")?.as_str()?;
+                self.groups.iter().rposition(|g| matches!(&g.key, Key::User(u) if u == user))
+            }
+            GroupBy::Day | GroupBy::Hour => {
+                let slot: i64 = row.get("slot")?;
+                self.groups.iter().rposition(|g| g.key == Key::Slot(slot))
+            }
+        };
+        if let Some(at) = found {
             return Ok(Some(at));
         }
-        let key = (model.map(str::to_owned), provider.map(str::to_owned), known(2)?.map(str::to_owned));
+        let key = match self.filter.by {
+            GroupBy::Model => {
+                Key::Model((model.map(str::to_owned), provider.map(str::to_owned), known(2)?.map(str::to_owned)))
+            }
+            GroupBy::User => Key::User(row.get("user_id")?),
+            GroupBy::Day | GroupBy::Hour => Key::Slot(row.get("slot")?),
+        };
         self.groups.push(Group { key, acc: Acc::default(), exact: Exact::default() });
         Ok(Some(self.groups.len() - 1))
     }
@@ -321,9 +402,9 @@ impl Tally<'_> {
     }
 }
 
-/// One model and provider's sums, and (for exact percentiles) every duration and first-token time.
+/// One group's sums, and (for exact percentiles) every duration and first-token time.
 struct Group {
-    key: ModelKey,
+    key: Key,
     acc: Acc,
     exact: Exact,
 }
@@ -335,6 +416,23 @@ pub const EXACT_PERCENTILES_UP_TO: u64 = 50_000;
 
 /// model, provider, vendor.
 type ModelKey = (Option<String>, Option<String>, Option<String>);
+
+/// What a group is: a model of a provider, a user, or a day or hour since the epoch.
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Model(ModelKey),
+    User(String),
+    Slot(i64),
+}
+
+/// The name of a day (`2026-12-04`) or an hour (`2026-12-04T13:00:00Z`) since the epoch.
+fn slot_name(by: GroupBy, slot: i64) -> String {
+    let start = crate::time::rfc3339(slot.saturating_mul(if by == GroupBy::Day { DAY_MS } else { HOUR_MS }));
+    match by {
+        GroupBy::Day => start[..10].to_string(),
+        _ => format!("{}Z", &start[..19]),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -432,8 +530,13 @@ mod tests {
         let sinces = sinces.into_iter().chain((0..6).map(|_| Some(day0 + next(3 * DAY_MS as u64) as i64)));
         for since_ms in sinces {
             for (user_id, models) in [(None, vec![]), (Some("ann".to_string()), vec!["b".to_string()])] {
-                let filter =
-                    MetricsFilter { since_ms, user_id: user_id.clone(), models: models.clone(), provider: None };
+                let filter = MetricsFilter {
+                    since_ms,
+                    user_id: user_id.clone(),
+                    models: models.clone(),
+                    provider: None,
+                    ..Default::default()
+                };
                 let chosen: Vec<&RequestRecord> = records
                     .iter()
                     .filter(|r| since_ms.is_none_or(|s| r.time_ms >= s))
@@ -461,6 +564,56 @@ mod tests {
                 );
                 for (got, want) in [(binned.duration_ms.p50, want.p50), (binned.duration_ms.p95, want.p95)] {
                     assert!(got.abs_diff(want) <= want / 16 + 1, "{what}: binned {got} vs exact {want}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn breakdowns_by_user_day_and_hour_add_up_to_the_total_exact_or_binned() {
+        let (_dir, store) = temp_store();
+        // Three UTC days, several hours, two users; the window's edge falls inside an hour.
+        let day0 = (now_ms() / DAY_MS - 2) * DAY_MS;
+        let times = [day0 + 3_600_000, day0 + 3_700_000, day0 + DAY_MS + 5, day0 + 2 * DAY_MS + 7_200_000 + 9];
+        for (i, time_ms) in times.into_iter().enumerate() {
+            let record = RequestRecord {
+                request_id: format!("r{i}"),
+                time_ms,
+                user_id: if i % 2 == 0 { "ann" } else { "bob" }.into(),
+                command: "chat".into(),
+                model: Some("m".into()),
+                provider: Some("p".into()),
+                duration_ms: 100 * (i as u64 + 1),
+                cost_usd: Some(0.5),
+                ..Default::default()
+            };
+            store.record(&record).unwrap();
+        }
+        for exact_up_to in [0, EXACT_PERCENTILES_UP_TO] {
+            for since_ms in [None, Some(day0 + 3_650_000)] {
+                let of = |by: GroupBy| {
+                    let filter = MetricsFilter { since_ms, by, ..Default::default() };
+                    store.metrics_exact_up_to(&filter, exact_up_to).unwrap()
+                };
+                let counted = |m: &Metrics| -> Vec<(String, u64)> {
+                    m.groups.iter().map(|g| (g.key.clone(), g.stats.requests)).collect()
+                };
+                let day = |n: i64| crate::time::rfc3339(day0 + n * DAY_MS)[..10].to_string();
+                let skip = u64::from(since_ms.is_some());
+                let by_day = of(GroupBy::Day);
+                assert_eq!(counted(&by_day), [(day(0), 2 - skip), (day(1), 1), (day(2), 1)], "{since_ms:?}");
+                let by_hour = of(GroupBy::Hour);
+                let hours: Vec<u64> = by_hour.groups.iter().map(|g| g.stats.requests).collect();
+                assert_eq!(hours, [2 - skip, 1, 1], "{since_ms:?}");
+                assert!(by_hour.groups[2].key.ends_with("T02:00:00Z"), "{:?}", by_hour.groups[2].key);
+                let by_user = of(GroupBy::User);
+                let users = counted(&by_user);
+                assert_eq!(users.iter().map(|(_, n)| n).sum::<u64>(), 4 - skip);
+                for m in [&by_day, &by_hour, &by_user] {
+                    assert_eq!(m.total, of(GroupBy::Model).total, "the same total whatever the breakdown");
+                    assert!(m.by_model.is_empty());
+                    let cost: f64 = m.groups.iter().map(|g| g.stats.cost_usd).sum();
+                    assert!((cost - m.total.cost_usd).abs() < 1e-9);
                 }
             }
         }

@@ -30,7 +30,9 @@ pub mod spool;
 pub use cache::{CacheStats, CachedReply, ClearFilter, Cleared, NewEntry};
 pub use conversations::{Conversation, ConversationSummary, NewConversation, StoredMessage, Turn};
 pub use health::{DEGRADED_AFTER, ModelHealth, RECENT_MS};
-pub use metrics::{EXACT_PERCENTILES_UP_TO, Metrics, MetricsFilter, ModelStats, Percentiles, SpoolIntake, Stats};
+pub use metrics::{
+    EXACT_PERCENTILES_UP_TO, GroupBy, GroupStats, Metrics, MetricsFilter, ModelStats, Percentiles, SpoolIntake, Stats,
+};
 pub use records::{RequestRecord, duration_bin};
 pub use schema::SCHEMA_VERSION;
 pub use spool::Ingested;

@@ -386,3 +386,31 @@ fn the_spool_takes_in_only_plausible_records_and_each_request_once() {
     assert!(stderr.contains("9 spoiled line(s)"), "{stderr}");
     assert_eq!(rows(&sandbox).len(), 2);
 }
+
+#[test]
+fn metrics_by_user_day_and_hour_break_the_same_total_down() {
+    let sandbox = Sandbox::new();
+    for user in ["ann", "bob", "bob"] {
+        sandbox.llmgw().args(["chat", "-m", "echo", "--user", user, "hello"]).assert().success();
+    }
+    let total = metrics(&sandbox, &[])["total"].clone();
+    for (by, field) in [("user", "by_user"), ("day", "by_day"), ("hour", "by_hour")] {
+        let doc = metrics(&sandbox, &["--by", by]);
+        assert_eq!(doc["total"], total, "--by {by}");
+        assert!(doc.get("by_model").is_none(), "--by {by}: {doc}");
+        let groups = doc[field].as_array().unwrap_or_else(|| panic!("{field}: {doc}"));
+        let requests: u64 = groups.iter().map(|g| g["requests"].as_u64().unwrap()).sum();
+        assert_eq!(requests, 3, "{doc}");
+        assert!(groups.iter().all(|g| g[by].is_string()), "each group names its {by}: {doc}");
+    }
+    let by_user = metrics(&sandbox, &["--by", "user"]);
+    assert_eq!((&by_user["by_user"][0]["user"], &by_user["by_user"][0]["requests"]), (&json!("bob"), &json!(2)));
+    let day = &metrics(&sandbox, &["--by", "day"])["by_day"][0]["day"];
+    assert_eq!(day.as_str().map(str::len), Some(10), "YYYY-MM-DD: {day}");
+    let out = sandbox.llmgw().args(["metrics", "--by", "user"]).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8_lossy(&out);
+    let header = text.lines().next().unwrap();
+    assert!(header.starts_with("USER ") && !header.contains("PROVIDER"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("ann ")) && text.lines().last().unwrap().starts_with("total"), "{text}");
+    sandbox.llmgw().args(["metrics", "--by", "week"]).assert().code(2);
+}

@@ -164,4 +164,3 @@ fn percentile(bins: &[(u64, u64)], n: u64, p: u64) -> u64 {
     }
     0
 }
-
