@@ -102,6 +102,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalogue and check availability')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Create, list, show and delete stored conversations')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Usage, latency, success rate and cost of recorded requests')
+            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'The usage limits that apply to a user: used, left, and when each resets')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Show or clear the response cache')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -356,6 +357,20 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'llmgw;limits' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Whose limits [default: $LLMGW_USER, else the login name]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'llmgw;cache' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
@@ -435,6 +450,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalogue and check availability')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Create, list, show and delete stored conversations')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Usage, latency, success rate and cost of recorded requests')
+            [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'The usage limits that apply to a user: used, left, and when each resets')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Show or clear the response cache')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -477,6 +493,9 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             break
         }
         'llmgw;help;metrics' {
+            break
+        }
+        'llmgw;help;limits' {
             break
         }
         'llmgw;help;cache' {

@@ -31,6 +31,9 @@ _llmgw() {
             llmgw,help)
                 cmd="llmgw__subcmd__help"
                 ;;
+            llmgw,limits)
+                cmd="llmgw__subcmd__limits"
+                ;;
             llmgw,metrics)
                 cmd="llmgw__subcmd__metrics"
                 ;;
@@ -103,6 +106,9 @@ _llmgw() {
             llmgw__subcmd__help,help)
                 cmd="llmgw__subcmd__help__subcmd__help"
                 ;;
+            llmgw__subcmd__help,limits)
+                cmd="llmgw__subcmd__help__subcmd__limits"
+                ;;
             llmgw__subcmd__help,metrics)
                 cmd="llmgw__subcmd__help__subcmd__metrics"
                 ;;
@@ -161,7 +167,7 @@ _llmgw() {
 
     case "${cmd}" in
         llmgw)
-            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv metrics cache completions help"
+            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv metrics limits cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -703,7 +709,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__help)
-            opts="chat stream models conv metrics cache completions help"
+            opts="chat stream models conv metrics limits cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -870,6 +876,20 @@ _llmgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmgw__subcmd__help__subcmd__limits)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmgw__subcmd__help__subcmd__metrics)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -933,6 +953,36 @@ _llmgw() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__limits)
+            opts="-q -v -h --user --config --db --json --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

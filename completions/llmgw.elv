@@ -35,6 +35,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand models 'List the model catalogue and check availability'
             cand conv 'Create, list, show and delete stored conversations'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
+            cand limits 'The usage limits that apply to a user: used, left, and when each resets'
             cand cache 'Show or clear the response cache'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -267,6 +268,19 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'llmgw;limits'= {
+            cand --user 'Whose limits [default: $LLMGW_USER, else the login name]'
+            cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
+            cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
+            cand --color 'When to use color on stderr'
+            cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
+            cand -q 'Print nothing but the answer (and errors)'
+            cand --quiet 'Print nothing but the answer (and errors)'
+            cand -v 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand --verbose 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'llmgw;cache'= {
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
@@ -338,6 +352,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand models 'List the model catalogue and check availability'
             cand conv 'Create, list, show and delete stored conversations'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
+            cand limits 'The usage limits that apply to a user: used, left, and when each resets'
             cand cache 'Show or clear the response cache'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -369,6 +384,8 @@ set edit:completion:arg-completer[llmgw] = {|@words|
         &'llmgw;help;conv;delete'= {
         }
         &'llmgw;help;metrics'= {
+        }
+        &'llmgw;help;limits'= {
         }
         &'llmgw;help;cache'= {
             cand stats 'Entries, size, hits and the cost the hits saved'

@@ -32,6 +32,47 @@ pub struct Suggestion {
     pub reason: String,
 }
 
+/// Which limit refused a request, with what it had used and when its window starts over.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuotaRefusal {
+    pub rule: String,
+    pub resource: &'static str,
+    pub window: &'static str,
+    pub used: f64,
+    pub limit: f64,
+    /// What the request asked for on top of `used`.
+    pub asked: f64,
+    pub resets_at_ms: i64,
+    pub now_ms: i64,
+}
+
+impl QuotaRefusal {
+    pub fn retry_after_s(&self) -> f64 {
+        ((self.resets_at_ms - self.now_ms).max(0) as f64 / 1000.0).ceil()
+    }
+
+    pub fn message(&self) -> String {
+        let amount = |v: f64| if self.resource == "cost_usd" { format!("{v:.4}") } else { format!("{v:.0}") };
+        let what = format!("{}_per_{}", self.resource, self.window);
+        let state = if self.used >= self.limit {
+            format!("{} of {} used", amount(self.used), amount(self.limit))
+        } else {
+            format!(
+                "{} of {} used, and this request may take {}",
+                amount(self.used),
+                amount(self.limit),
+                amount(self.asked)
+            )
+        };
+        format!(
+            "limit reached: {}: {what} ({state}); it resets at {} (in {} s), and nothing was sent",
+            self.rule,
+            crate::time::rfc3339(self.resets_at_ms),
+            self.retry_after_s()
+        )
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad flags, missing prompt, invalid input (including a provider's validation message).
@@ -55,6 +96,10 @@ pub enum Error {
     /// request's region that routes it. A kind of "not ready" (exit 3), told apart so the gateway can retry with it.
     #[error("model '{model}' is not available: {reason}")]
     NotOnDemand { model: String, profile: String, reason: String, suggestions: Vec<Suggestion> },
+
+    /// A limit of `system/limits.json` would be passed: nothing was sent. Exit 6, `quota_exceeded`.
+    #[error("{}", .0.message())]
+    QuotaExceeded(Box<QuotaRefusal>),
 
     /// A conversation id or other named thing does not exist.
     #[error("{0}")]
@@ -109,6 +154,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Auth { .. } => "auth",
             Error::RateLimited { .. } => "rate_limited",
+            Error::QuotaExceeded(_) => "quota_exceeded",
             Error::Provider { .. } => "provider",
             Error::Config { .. } => "config",
             Error::Store { .. } => "store",
@@ -325,8 +371,8 @@ pub const EXIT_STATUSES: &[ExitStatus] = &[
     ExitStatus {
         code: 6,
         word: "throttled",
-        meaning: "throttled, rate limited or over quota, after retries",
-        error_codes: &["rate_limited"],
+        meaning: "throttled, rate limited or over quota, after retries; a configured limit reached",
+        error_codes: &["rate_limited", "quota_exceeded"],
     },
     ExitStatus {
         code: 7,
@@ -382,6 +428,7 @@ mod tests {
             Error::NotFound(String::new()),
             Error::Auth { message: String::new(), hint: None },
             Error::rate_limited(String::new()),
+            Error::QuotaExceeded(Box::default()),
             Error::provider(String::new()),
             Error::config("f", "l", "m"),
             Error::Store { path: "d".into(), message: String::new() },

@@ -103,6 +103,14 @@ pub fn parse_since(text: &str) -> Option<i64> {
     parse_duration(text).map(ago_ms).or_else(|| parse_rfc3339(text))
 }
 
+/// The UTC calendar month holding `ms`: its first millisecond and the next month's.
+pub fn month_bounds(ms: i64) -> (i64, i64) {
+    const DAY: i64 = 86_400_000;
+    let (y, m, _) = civil_from_days(ms.div_euclid(DAY));
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    (days_from_civil(y, m, 1) * DAY, days_from_civil(ny, nm, 1) * DAY)
+}
+
 // Howard Hinnant's days <-> civil date algorithms.
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
@@ -129,6 +137,14 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_runs_from_its_first_day_to_the_next_months_in_utc() {
+        let at = |text: &str| parse_rfc3339(text).unwrap();
+        assert_eq!(month_bounds(at("2026-12-04T19:00:00Z")), (at("2026-12-01T00:00:00Z"), at("2027-01-01T00:00:00Z")));
+        assert_eq!(month_bounds(at("2028-02-29T23:59:59Z")), (at("2028-02-01T00:00:00Z"), at("2028-03-01T00:00:00Z")));
+        assert_eq!(month_bounds(at("2026-03-01T00:00:00Z")).0, at("2026-03-01T00:00:00Z"));
+    }
 
     #[test]
     fn ages_are_said_in_their_largest_unit() {

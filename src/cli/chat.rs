@@ -122,6 +122,9 @@ pub async fn run(
     if let Some(bar) = sink.spinner.take() {
         bar.finish_and_clear();
     }
+    for notice in &outcome.notices {
+        out.notice(notice);
+    }
     for warning in &outcome.warnings {
         // The answer is already out (or the request failed for its own reason): say so, but do not fail on it.
         out.warn(&warning.to_string());

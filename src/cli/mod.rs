@@ -9,6 +9,7 @@ mod chat;
 mod complete;
 mod conv;
 pub mod docs;
+mod limits;
 mod metrics;
 mod models;
 pub mod output;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Usage, latency, success rate and cost of recorded requests
     #[command(after_help = metrics::EXAMPLES)]
     Metrics(metrics::MetricsArgs),
+    /// The usage limits that apply to a user: used, left, and when each resets
+    #[command(after_help = limits::EXAMPLES)]
+    Limits(limits::LimitsArgs),
     /// Show or clear the response cache
     #[command(subcommand, after_help = cache::EXAMPLES)]
     Cache(cache::CacheCommand),
@@ -227,6 +231,10 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
         Command::Metrics(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
             metrics::run(args, &registry, &cli.global, out)
+        }
+        Command::Limits(args) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            limits::run(args, &registry, &cli.global, out)
         }
         Command::Cache(cmd) => {
             let (registry, _) = load_registry(&cli.global, out)?;

@@ -241,6 +241,19 @@ struct ErrorBody<'a> {
     /// Every model a fallback chain tried, the last included.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     attempts: &'a [FailedAttempt],
+    /// A limit that refused the request: which rule, what of it was used, when it resets.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    quota: Option<QuotaJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct QuotaJson<'a> {
+    rule: &'a str,
+    resource: &'static str,
+    window: &'static str,
+    used: f64,
+    limit: f64,
+    resets_at: String,
 }
 
 impl<'a> From<&'a Error> for ErrorBody<'a> {
@@ -253,8 +266,22 @@ impl<'a> From<&'a Error> for ErrorBody<'a> {
             hint: err.hint(),
             provider: err.failure().and_then(|f| f.provider.as_deref()),
             status: err.failure().and_then(|f| f.status),
-            retry_after_s: err.failure().and_then(|f| f.retry_after).map(|d| d.as_secs_f64()),
+            retry_after_s: match err {
+                Error::QuotaExceeded(q) => Some(q.retry_after_s()),
+                _ => err.failure().and_then(|f| f.retry_after).map(|d| d.as_secs_f64()),
+            },
             attempts: &[],
+            quota: match err {
+                Error::QuotaExceeded(q) => Some(QuotaJson {
+                    rule: &q.rule,
+                    resource: q.resource,
+                    window: q.window,
+                    used: q.used,
+                    limit: q.limit,
+                    resets_at: crate::time::rfc3339(q.resets_at_ms),
+                }),
+                _ => None,
+            },
         }
     }
 }

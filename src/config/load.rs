@@ -237,8 +237,12 @@ pub(super) fn load(root: &ConfigRoot) -> Result<Registry> {
     }
     check_aliases(&source, &catalogue)?;
     let Catalogue { models, origins, files, .. } = catalogue;
-    let registry = Registry { models, providers, vendors, modalities, system, roots: source.describe() };
+    let mut registry = Registry { models, providers, vendors, modalities, system, roots: source.describe() };
     check_fallbacks(&source, &registry, &origins, &files)?;
+    // The last layer's limits.json is the one that counts.
+    if let Some(file) = source.list_all("system")?.into_iter().rfind(|f| f.stem() == "limits") {
+        registry.system.limits = super::limits::load(&source, &file, &registry)?;
+    }
     Ok(registry)
 }
 
@@ -417,6 +421,9 @@ fn load_system(source: &Source) -> Result<SystemDefaults> {
         if file.stem() == "cache" {
             system.cache = load_cache(source, &file, system.cache)?;
             continue;
+        }
+        if file.stem() == "limits" {
+            continue; // read once the catalogue is known: its scopes name models (`super::limits`)
         }
         let s: SystemFile = source.parse(&file)?;
         let error = |field: &str, message: String| source.error(&file, field, message);

@@ -16,7 +16,9 @@
 //! network: READY means "the catalogue says it can be used", not "the provider will accept it".
 
 mod builtin;
+pub mod limits;
 mod load;
+pub use limits::{Dim, Limit, LimitRule, Resource, Scope, Window};
 pub mod profile;
 mod source;
 mod suggest;
@@ -373,6 +375,8 @@ pub struct SystemDefaults {
     pub request_timeout_ms: Option<u64>,
     /// `system/cache.json`: the response cache.
     pub cache: CacheSettings,
+    /// `system/limits.json`: usage limits, checked before a request is sent.
+    pub limits: Vec<LimitRule>,
 }
 
 /// `system/cache.json`: whether requests use the response cache unless they say (`--cache`, `--no-cache`), how old
@@ -398,6 +402,7 @@ impl Default for SystemDefaults {
             max_tokens: 1024,
             request_timeout_ms: None,
             cache: CacheSettings::default(),
+            limits: Vec::new(),
         }
     }
 }

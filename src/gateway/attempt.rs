@@ -118,6 +118,12 @@ pub(super) struct Received {
     pub output: WordCount,
     /// The reply came from the response cache: nothing was sent, and nothing is billed.
     pub cached: bool,
+    /// The request went to the provider (limits count it, and settle it to what it used).
+    pub sent: bool,
+    /// What the attempt holds on the counters of `system/limits.json` until it ends.
+    pub held: Option<super::limits::Held>,
+    /// Lines for the caller about the request, shown unless `-q` (a limit past its `warnAt`).
+    pub notices: Vec<String>,
 }
 
 impl Received {

@@ -24,6 +24,7 @@ mod attempt;
 mod cache;
 mod fallback;
 mod health;
+mod limits;
 mod profile;
 mod request;
 
@@ -72,11 +73,13 @@ impl Gateway {
         };
         let mut attempt = Attempt::new(&req.user, req.delivery.command(), name, req.provider.as_deref());
         let cache = cache::cache_use(req.cache, &self.registry.system().cache);
+        let limited = !self.registry.system().limits.is_empty();
         let mut warnings = Vec::new();
 
-        // 1. A request that cannot be recorded is not sent. A conversation and the cache need the store itself.
-        if req.record || req.conversation.is_some() || cache.is_some() {
-            let ready = self.with_recorder(sink, |recorder| match req.conversation.is_some() || cache.is_some() {
+        // 1. A request that cannot be recorded is not sent. A conversation, the cache and limits need the store.
+        let needs_store = req.conversation.is_some() || cache.is_some() || limited;
+        if req.record || needs_store {
+            let ready = self.with_recorder(sink, |recorder| match needs_store {
                 true => recorder.store().map(drop),
                 false => recorder.prepare(),
             });
@@ -114,12 +117,16 @@ impl Gateway {
         let mut trying = name;
         let conversation_id = attempt.conversation_id.clone();
         let mut failed = Vec::new();
+        let mut notices = Vec::new();
         tokio::pin!(cancel);
         let (result, received) = loop {
             let mut received = Received::default();
             let result =
                 self.try_model(&mut attempt, &chat, req, cache, sink, &mut received, &mut warnings, &mut cancel);
-            match result.await {
+            let result = result.await;
+            self.settle(attempt.model.as_deref(), &result, &mut received);
+            notices.append(&mut received.notices);
+            match result {
                 Err(err) if err.another_model_could_fix() && received.first.is_none() && !left.is_empty() => {
                     if !std::mem::replace(&mut ordered, true) {
                         self.healthy_first(&mut left, &self.degraded());
@@ -140,7 +147,8 @@ impl Gateway {
         };
 
         // 5 and 6. The turn, then the record.
-        let mut outcome = Outcome { result, unsaved_reply: None, warnings, attempts: Vec::new(), answered_by: None };
+        let mut outcome =
+            Outcome { result, unsaved_reply: None, warnings, attempts: Vec::new(), answered_by: None, notices };
         match &mut outcome.result {
             Ok(response) if !failed.is_empty() => {
                 response.attempts = failed;
@@ -209,6 +217,9 @@ impl Gateway {
                     _ => None,
                 };
                 let Some(routed) = profile else { return result };
+                // The refusal is given back to the limits before the profile holds its own.
+                received.sent = false;
+                self.settle(Some(model), &result, received);
                 sink.progress(Progress::InferenceProfile { model: &model.model_id, profile: &routed.model_id });
                 let routed = attempt.model.insert(routed);
                 let send = self.send(routed, chat.clone(), req, cache, &attempt.request_id, sink, received, warnings);
@@ -309,11 +320,13 @@ impl Gateway {
             .registry
             .provider(&model.provider)
             .ok_or_else(|| Error::Internal(format!("model {} names provider {}", model.model_id, model.provider)))?;
+        self.hold(model, &req.user, &chat, received)?;
         let client = Client::connect(settings).await?;
         sink.progress(Progress::Connected { provider: &model.provider, describe: &client.describe(model) });
         let limits = self.limits(model, req.timeout);
         // The conversation and the cache need the reply's text to store it.
         let keep_text = req.keep_text || req.conversation.is_some() || cache.is_some();
+        received.sent = true;
         let mut timing = Timing::new(sink, received, keep_text);
         let (completion, first) = match req.delivery {
             Delivery::Whole => {
@@ -422,6 +435,16 @@ impl Gateway {
             let stored = store.messages(&conversation.conversation_id)?;
             Ok((conversation, stored))
         })
+    }
+
+    /// Run `work` on the store, opening it on first use (without telling the sink: a request that needs it has
+    /// opened it in step 1 already).
+    fn with_store<T>(&self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let mut slot = self.recorder.lock().map_err(|_| Error::Internal("the recorder's lock is poisoned".into()))?;
+        if slot.is_none() {
+            *slot = Some(Recorder::new(Store::default_path(self.database.as_deref())?, self.lifetime));
+        }
+        work(slot.as_mut().expect("made above").store()?)
     }
 
     /// Run `work` with the recorder, making it (and telling the sink which database it uses) on first use.

@@ -96,6 +96,8 @@ pub struct Outcome {
     pub attempts: Vec<FailedAttempt>,
     /// The name (as the chain gave it: `haiku`) of the fallback that answered, when one did.
     pub answered_by: Option<String>,
+    /// Lines for the caller, shown unless it asked for quiet: a limit past its `warnAt`.
+    pub notices: Vec<String>,
 }
 
 impl Outcome {
@@ -106,6 +108,7 @@ impl Outcome {
             warnings: Vec::new(),
             attempts: Vec::new(),
             answered_by: None,
+            notices: Vec::new(),
         }
     }
 }

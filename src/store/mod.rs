@@ -7,6 +7,7 @@
 //! - [`metrics`]: the queries of `metrics` over those rollups;
 //! - [`cache`]: the response cache, replies kept under their request's hash;
 //! - [`health`]: each model's last success, last error and run of provider failures;
+//! - [`limits`]: the usage counters that limits are checked against, shared by every process;
 //! - [`spool`]: request records appended beside the database, taken in by the hundred;
 //! - [`recorder`]: where one request's record goes (the spool or the open store): the one place that decides.
 //!
@@ -21,6 +22,7 @@
 mod cache;
 mod conversations;
 mod health;
+mod limits;
 mod metrics;
 pub mod recorder;
 mod records;
@@ -30,6 +32,7 @@ pub mod spool;
 pub use cache::{CacheStats, CachedReply, ClearFilter, Cleared, NewEntry};
 pub use conversations::{Conversation, ConversationSummary, NewConversation, StoredMessage, Turn};
 pub use health::{DEGRADED_AFTER, ModelHealth, RECENT_MS};
+pub use limits::{Ask, Counter, CounterKey, Reserved};
 pub use metrics::{
     EXACT_PERCENTILES_UP_TO, GroupBy, GroupStats, Metrics, MetricsFilter, ModelStats, Percentiles, SpoolIntake, Stats,
 };

@@ -220,6 +220,20 @@ const MIGRATIONS: &[&str] = &[
          AND r.time = model_health.last_error AND r.error_code IS NOT NULL LIMIT 1)
     WHERE last_error IS NOT NULL;
     ",
+    // 7: usage counters for the limits of system/limits.json (see `super::limits`).
+    "
+    CREATE TABLE usage_counters (
+        rule         TEXT NOT NULL,
+        scope_key    TEXT NOT NULL,
+        resource     TEXT NOT NULL,
+        window       TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        window_end   INTEGER NOT NULL,
+        used         REAL NOT NULL,
+        PRIMARY KEY (rule, scope_key, resource, window, window_start)
+    ) WITHOUT ROWID;
+    CREATE INDEX usage_counters_end ON usage_counters(window_end);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -23,6 +23,7 @@ mod conv_concurrency;
 mod fallback;
 mod health;
 mod kept_files;
+mod limits;
 mod metrics;
 mod models;
 mod offline;
