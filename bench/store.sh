@@ -121,6 +121,30 @@ print(f"recording costs {statistics.mean(d):.2f} ms mean, {d[len(d) // 2]:.2f} m
 PY
 fi
 
+# The cost of a limit check: the same request with one rule of config/system/limits.json that applies to it (the
+# store opened, the counters checked and reserved in one transaction, then settled) against the spool path.
+if command -v python3 >/dev/null; then
+  limits_root=$work/limits-config
+  mkdir -p "$limits_root/system"
+  echo '{"base": "builtin", "providers": []}' >"$limits_root/providers.json"
+  echo '{"rules": [{"name": "bench", "scope": {"user": "*"}, "limits": {"requests_per_minute": 1000000000, "tokens_per_day": 1000000000000}}]}' \
+    >"$limits_root/system/limits.json"
+  echo "== a limit check, paired: ${PAIRS:-2000} interleaved runs of each, difference per pair"
+  python3 - "$BIN" "$db" "${PAIRS:-2000}" "$limits_root" <<'PY'
+import os, statistics, subprocess, sys, time
+binary, db, pairs, root = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+limited = dict(os.environ, LLMGW_CONFIG_DIR=root)
+def run(env):
+    started = time.perf_counter()
+    subprocess.run([binary, "--db", db, "chat", "-m", "echo", "hello"], stdout=subprocess.DEVNULL, check=True, env=env)
+    return (time.perf_counter() - started) * 1e3
+for _ in range(20):
+    run(limited), run(os.environ)
+d = sorted(run(limited) - run(os.environ) for _ in range(pairs))
+print(f"a limit check costs {statistics.mean(d):.2f} ms mean, {d[len(d) // 2]:.2f} ms median, {d[len(d) * 9 // 10]:.2f} ms p90")
+PY
+fi
+
 echo
 echo "== metrics over $REQUESTS records, conv list among $CONVERSATIONS, conv show of $MESSAGES messages"
 hyperfine -N --warmup 2 --runs "$RUNS" \

@@ -40,6 +40,9 @@ _llmgw() {
             llmgw,models)
                 cmd="llmgw__subcmd__models"
                 ;;
+            llmgw,report)
+                cmd="llmgw__subcmd__report"
+                ;;
             llmgw,stream)
                 cmd="llmgw__subcmd__stream"
                 ;;
@@ -115,6 +118,9 @@ _llmgw() {
             llmgw__subcmd__help,models)
                 cmd="llmgw__subcmd__help__subcmd__models"
                 ;;
+            llmgw__subcmd__help,report)
+                cmd="llmgw__subcmd__help__subcmd__report"
+                ;;
             llmgw__subcmd__help,stream)
                 cmd="llmgw__subcmd__help__subcmd__stream"
                 ;;
@@ -167,7 +173,7 @@ _llmgw() {
 
     case "${cmd}" in
         llmgw)
-            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv metrics limits cache completions help"
+            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv metrics limits report cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -709,7 +715,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__help)
-            opts="chat stream models conv metrics limits cache completions help"
+            opts="chat stream models conv metrics limits report cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -935,6 +941,20 @@ _llmgw() {
         llmgw__subcmd__help__subcmd__models__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1194,6 +1214,44 @@ _llmgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmgw__subcmd__report)
+            opts="-o -q -v -h --output --since --config --db --json --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmgw__subcmd__stream)
             opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --fallback --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1311,7 +1369,7 @@ _llmgw_dynamic() {
                 value="${word#*=}"
                 pass+=("${word%%=*}" "${value/#\~/$HOME}")
                 ;;
-            --by|--cache-ttl|--color|--config|--conv|--db|--fallback|--limit|--max-tokens|--modality|--model|--name|--older-than|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-p|-s) value_of="$word" ;;
+            --by|--cache-ttl|--color|--config|--conv|--db|--fallback|--limit|--max-tokens|--modality|--model|--name|--older-than|--output|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
             -*) ;;
             *) positional+=("$word") ;;
         esac

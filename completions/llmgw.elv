@@ -36,6 +36,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand conv 'Create, list, show and delete stored conversations'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
             cand limits 'The usage limits that apply to a user: used, left, and when each resets'
+            cand report 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
             cand cache 'Show or clear the response cache'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -281,6 +282,21 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'llmgw;report'= {
+            cand -o 'Write the page here (replaced whole, never half-written) [default: stdout, when it is not a terminal]'
+            cand --output 'Write the page here (replaced whole, never half-written) [default: stdout, when it is not a terminal]'
+            cand --since 'Only requests since this long ago (24h, 7d) or this time (RFC 3339, or a date)'
+            cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
+            cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
+            cand --color 'When to use color on stderr'
+            cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
+            cand -q 'Print nothing but the answer (and errors)'
+            cand --quiet 'Print nothing but the answer (and errors)'
+            cand -v 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand --verbose 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'llmgw;cache'= {
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
@@ -353,6 +369,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand conv 'Create, list, show and delete stored conversations'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
             cand limits 'The usage limits that apply to a user: used, left, and when each resets'
+            cand report 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
             cand cache 'Show or clear the response cache'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -387,6 +404,8 @@ set edit:completion:arg-completer[llmgw] = {|@words|
         }
         &'llmgw;help;limits'= {
         }
+        &'llmgw;help;report'= {
+        }
         &'llmgw;help;cache'= {
             cand stats 'Entries, size, hits and the cost the hits saved'
             cand clear 'Remove entries: all of them, or those older than a span, or one model''s'
@@ -409,7 +428,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
 # completed by the generated completer above, which this one wraps.
 var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]
 set edit:completion:arg-completer[llmgw] = {|@words|
-    var value-options = ['--by' '--cache-ttl' '--color' '--config' '--conv' '--db' '--fallback' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-p' '-s']
+    var value-options = ['--by' '--cache-ttl' '--color' '--config' '--conv' '--db' '--fallback' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--output' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
     var current = $words[-1]
     var typed = $current
     var prefix = ''

@@ -40,6 +40,7 @@ complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "models" -d 'List the mo
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "conv" -d 'Create, list, show and delete stored conversations'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "limits" -d 'The usage limits that apply to a user: used, left, and when each resets'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "report" -d 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "cache" -d 'Show or clear the response cache'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -223,6 +224,17 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand limits" -l json -d 'Print on
 complete -c llmgw -n "__fish_llmgw_using_subcommand limits" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand limits" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand limits" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -s o -l output -d 'Write the page here (replaced whole, never half-written) [default: stdout, when it is not a terminal]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -l since -d 'Only requests since this long ago (24h, 7d) or this time (RFC 3339, or a date)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand report" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand cache; and not __fish_seen_subcommand_from stats clear help" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
@@ -267,15 +279,16 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l json -d 'Pri
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "models" -d 'List the model catalogue and check availability'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "conv" -d 'Create, list, show and delete stored conversations'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "limits" -d 'The usage limits that apply to a user: used, left, and when each resets'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "cache" -d 'Show or clear the response cache'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits cache completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "models" -d 'List the model catalogue and check availability'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "conv" -d 'Create, list, show and delete stored conversations'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "limits" -d 'The usage limits that apply to a user: used, left, and when each resets'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "report" -d 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "cache" -d 'Show or clear the response cache'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv metrics limits report cache completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "list" -d 'List the models of the active catalogue'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "create" -d 'Start a conversation and print its id'

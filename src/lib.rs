@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod gateway;
 pub mod provider;
+pub mod report;
 pub mod store;
 pub mod time;
 pub mod types;

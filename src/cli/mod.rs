@@ -13,6 +13,7 @@ mod limits;
 mod metrics;
 mod models;
 pub mod output;
+mod report;
 mod table;
 
 use crate::config::{ConfigRoot, Registry};
@@ -107,6 +108,9 @@ pub enum Command {
     /// The usage limits that apply to a user: used, left, and when each resets
     #[command(after_help = limits::EXAMPLES)]
     Limits(limits::LimitsArgs),
+    /// A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits
+    #[command(after_help = report::EXAMPLES)]
+    Report(report::ReportArgs),
     /// Show or clear the response cache
     #[command(subcommand, after_help = cache::EXAMPLES)]
     Cache(cache::CacheCommand),
@@ -235,6 +239,10 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
         Command::Limits(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
             limits::run(args, &registry, &cli.global, out)
+        }
+        Command::Report(args) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            report::run(args, &registry, &cli.global, out)
         }
         Command::Cache(cmd) => {
             let (registry, _) = load_registry(&cli.global, out)?;

@@ -8,6 +8,7 @@
 //! - [`cache`]: the response cache, replies kept under their request's hash;
 //! - [`health`]: each model's last success, last error and run of provider failures;
 //! - [`limits`]: the usage counters that limits are checked against, shared by every process;
+//! - [`report`]: the reads only the usage report needs (per day and model, errors by code);
 //! - [`spool`]: request records appended beside the database, taken in by the hundred;
 //! - [`recorder`]: where one request's record goes (the spool or the open store): the one place that decides.
 //!
@@ -26,6 +27,7 @@ mod limits;
 mod metrics;
 pub mod recorder;
 mod records;
+mod report;
 mod schema;
 pub mod spool;
 
@@ -37,6 +39,7 @@ pub use metrics::{
     EXACT_PERCENTILES_UP_TO, GroupBy, GroupStats, Metrics, MetricsFilter, ModelStats, Percentiles, SpoolIntake, Stats,
 };
 pub use records::{RequestRecord, duration_bin};
+pub use report::DayModel;
 pub use schema::SCHEMA_VERSION;
 pub use spool::Ingested;
 

@@ -31,5 +31,6 @@ mod openai_chat;
 mod openai_conv;
 mod openai_errors;
 mod openai_stream;
+mod report;
 mod secrets;
 mod server_selftest;
