@@ -438,7 +438,7 @@ mod tests {
         let wrapped = elvish.find("var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]").unwrap();
         assert!(generated < wrapped, "the hook wraps the completer the generated script registered");
         assert_eq!(elvish.matches("set edit:completion:arg-completer[llmgw] =").count(), 2);
-        assert!(elvish.contains("'--conv' '--db'") && elvish.contains("'-m' '-p'"), "value options");
+        assert!(elvish.contains("'--conv' '--db'") && elvish.contains("'-m' '-o' '-p'"), "value options");
         assert!(elvish.contains("llmgw __complete $kind $@pass"));
 
         let powershell = completion_script(Shell::PowerShell);
@@ -446,7 +446,7 @@ mod tests {
         let hook = powershell.find("$llmgwValueOptions = @(").unwrap();
         let generated = powershell.find("$commandElements = $commandAst.CommandElements").unwrap();
         assert!(params < hook && hook < generated, "the hook runs first in the generated script block");
-        assert!(powershell.contains("'--conv', '--db'") && powershell.contains("'-m', '-p'"), "value options");
+        assert!(powershell.contains("'--conv', '--db'") && powershell.contains("'-m', '-o', '-p'"), "value options");
         assert!(powershell.contains("llmgw __complete $llmgwKind @llmgwPass"));
 
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
