@@ -9,7 +9,7 @@
 # 10,000 messages (through llmgw's own schema, with the sqlite3 CLI), then measures: the cost of recording a request
 # (`chat -m echo` with and without --no-log), `metrics` over all the records, `conv list` (and `--search`) among
 # 100,000 conversations, `conv show` of the 10,000-message conversation, and model health (`models status claude`,
-# `models list --health`) over all the records.
+# `models list --health`), the usage report over all the records, and the cost of a limit check.
 #
 # Needs hyperfine and sqlite3 (apt-get install hyperfine sqlite3).
 set -euo pipefail
@@ -161,3 +161,8 @@ hyperfine -N --warmup 2 --runs "$RUNS" \
   "$BIN --db $db metrics --by hour --since 24h" \
   "$BIN --db $db models status claude" \
   "$BIN --db $db models list --health" 2>&1 | grep -E "Time|^Benchmark" || true
+
+echo
+echo "== report over $REQUESTS records (30 days, 7 of them with requests)"
+hyperfine -N --warmup 1 --runs "$RUNS" "$BIN --db $db report --since 30d" 2>&1 | grep -E "Time|^Benchmark" || true
+"$BIN" --db "$db" report --since 30d | wc -c | awk '{printf "the page: %d bytes\n", $1}'

@@ -39,6 +39,11 @@ pub fn run(args: ReportArgs, registry: &Registry, global: &GlobalArgs, out: &mut
             "the report is an HTML page: write it to a file with -o usage.html (or redirect stdout)".into(),
         ));
     }
+    if let Some(path) = &args.output {
+        // Never written through a link, nor over a FIFO or a device (`-o /dev/null` would replace it).
+        crate::files::check_kept(path)
+            .map_err(|e| Error::Usage(format!("will not write the report to {}: {e}", path.display())))?;
+    }
     let store = super::open_store(global, out)?;
     let _ = store.ingest_spool();
     let report = crate::report::gather(&store, registry, since_ms)?;
@@ -57,8 +62,7 @@ pub fn run(args: ReportArgs, registry: &Registry, global: &GlobalArgs, out: &mut
     Ok(0)
 }
 
-/// Write `bytes` to a new file beside `path`, then rename it over `path`: a reader never sees half a page, and a
-/// link or FIFO at `path` is replaced, not written through.
+/// Write `bytes` to a new file beside `path`, then rename it over `path`: a reader never sees half a page.
 fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| std::io::Error::other("the path names no file"))?;

@@ -148,3 +148,21 @@ fn a_report_of_an_empty_window_says_so_in_each_section() {
     assert!(page.matches("Nothing recorded in this window.").count() >= 3, "{page}");
     assert!(page.contains("No limits are configured"));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_report_is_never_written_through_a_link_or_over_a_fifo() {
+    let sandbox = Sandbox::new();
+    sandbox.llmgw().args(["chat", "-m", "echo", "hi"]).assert().success();
+    let target = sandbox.home().join("precious.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    let link = sandbox.home().join("usage.html");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = sandbox.llmgw().arg("report").arg("-o").arg(&link).assert().code(2);
+    assert!(stderr(out.get_output()).contains("symbolic link"), "{}", stderr(out.get_output()));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+    let fifo = sandbox.home().join("fifo.html");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = sandbox.llmgw().arg("report").arg("-o").arg(&fifo).assert().code(2);
+    assert!(stderr(out.get_output()).contains("FIFO"), "{}", stderr(out.get_output()));
+}
