@@ -28,6 +28,9 @@ _llmgw() {
             llmgw,conv)
                 cmd="llmgw__subcmd__conv"
                 ;;
+            llmgw,embed)
+                cmd="llmgw__subcmd__embed"
+                ;;
             llmgw,help)
                 cmd="llmgw__subcmd__help"
                 ;;
@@ -106,6 +109,9 @@ _llmgw() {
             llmgw__subcmd__help,conv)
                 cmd="llmgw__subcmd__help__subcmd__conv"
                 ;;
+            llmgw__subcmd__help,embed)
+                cmd="llmgw__subcmd__help__subcmd__embed"
+                ;;
             llmgw__subcmd__help,help)
                 cmd="llmgw__subcmd__help__subcmd__help"
                 ;;
@@ -173,7 +179,7 @@ _llmgw() {
 
     case "${cmd}" in
         llmgw)
-            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv metrics limits report cache completions help"
+            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv embed metrics limits report cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -714,8 +720,58 @@ _llmgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmgw__subcmd__embed)
+            opts="-m -p -q -v -h --model --provider --dimensions --user --no-log --config --db --json --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dimensions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmgw__subcmd__help)
-            opts="chat stream models conv metrics limits report cache completions help"
+            opts="chat stream models conv embed metrics limits report cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -857,6 +913,20 @@ _llmgw() {
         llmgw__subcmd__help__subcmd__conv__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__help__subcmd__embed)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1369,7 +1439,7 @@ _llmgw_dynamic() {
                 value="${word#*=}"
                 pass+=("${word%%=*}" "${value/#\~/$HOME}")
                 ;;
-            --by|--cache-ttl|--color|--config|--conv|--db|--fallback|--limit|--max-tokens|--modality|--model|--name|--older-than|--output|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
+            --by|--cache-ttl|--color|--config|--conv|--db|--dimensions|--fallback|--limit|--max-tokens|--modality|--model|--name|--older-than|--output|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
             -*) ;;
             *) positional+=("$word") ;;
         esac

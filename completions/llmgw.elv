@@ -34,6 +34,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand stream 'Send a prompt and print the reply as it arrives'
             cand models 'List the model catalogue and check availability'
             cand conv 'Create, list, show and delete stored conversations'
+            cand embed 'One vector per input text, from an embedding model'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
             cand limits 'The usage limits that apply to a user: used, left, and when each resets'
             cand report 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
@@ -250,6 +251,25 @@ set edit:completion:arg-completer[llmgw] = {|@words|
         }
         &'llmgw;conv;help;help'= {
         }
+        &'llmgw;embed'= {
+            cand -m 'An embedding model: id, alias or provider/modelId (`llmgw models list --modality text-to-embedding`)'
+            cand --model 'An embedding model: id, alias or provider/modelId (`llmgw models list --modality text-to-embedding`)'
+            cand -p 'Only consider models of this provider'
+            cand --provider 'Only consider models of this provider'
+            cand --dimensions 'Ask for vectors of this size (models that can shorten them: text-embedding-3-*)'
+            cand --user 'Who is asking, for the request records [default: $LLMGW_USER, else the login name]'
+            cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
+            cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
+            cand --color 'When to use color on stderr'
+            cand --no-log 'Do not record the requests for `metrics`'
+            cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
+            cand -q 'Print nothing but the answer (and errors)'
+            cand --quiet 'Print nothing but the answer (and errors)'
+            cand -v 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand --verbose 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'llmgw;metrics'= {
             cand --since 'Only requests since this long ago (24h, 7d, 90m) or this time (RFC 3339, or a date) [default: all]'
             cand --user 'Only this user''s requests [default: every user''s]'
@@ -367,6 +387,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand stream 'Send a prompt and print the reply as it arrives'
             cand models 'List the model catalogue and check availability'
             cand conv 'Create, list, show and delete stored conversations'
+            cand embed 'One vector per input text, from an embedding model'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
             cand limits 'The usage limits that apply to a user: used, left, and when each resets'
             cand report 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
@@ -400,6 +421,8 @@ set edit:completion:arg-completer[llmgw] = {|@words|
         }
         &'llmgw;help;conv;delete'= {
         }
+        &'llmgw;help;embed'= {
+        }
         &'llmgw;help;metrics'= {
         }
         &'llmgw;help;limits'= {
@@ -428,7 +451,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
 # completed by the generated completer above, which this one wraps.
 var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]
 set edit:completion:arg-completer[llmgw] = {|@words|
-    var value-options = ['--by' '--cache-ttl' '--color' '--config' '--conv' '--db' '--fallback' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--output' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
+    var value-options = ['--by' '--cache-ttl' '--color' '--config' '--conv' '--db' '--dimensions' '--fallback' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--output' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
     var current = $words[-1]
     var typed = $current
     var prefix = ''

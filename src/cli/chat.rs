@@ -174,7 +174,7 @@ pub async fn run(
 
 /// Resolves at Ctrl-C, SIGTERM or SIGHUP, with which: the request's cancellation. CI cancellation, `timeout` and
 /// systemd send SIGTERM; a closed terminal sends SIGHUP; each stops the request as Ctrl-C does.
-async fn interrupted() -> Signal {
+pub(super) async fn interrupted() -> Signal {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

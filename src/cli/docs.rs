@@ -419,8 +419,8 @@ mod tests {
         let zsh = completion_script(Shell::Zsh);
         assert_eq!(
             zsh.matches(":MODEL:_llmgw_models'").count(),
-            10,
-            "-m, --model and --fallback of chat and stream, metrics, cache clear"
+            12,
+            "-m, --model and --fallback of chat and stream, metrics, cache clear, embed"
         );
         assert_eq!(zsh.matches("::model -- Model id, alias or provider/modelId:_llmgw_models'").count(), 1);
         assert_eq!(zsh.matches(":_llmgw_conversations'").count(), 4, "--conv of chat and stream, conv show|delete");

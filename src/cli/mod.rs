@@ -9,6 +9,7 @@ mod chat;
 mod complete;
 mod conv;
 pub mod docs;
+mod embed;
 mod limits;
 mod metrics;
 mod models;
@@ -102,6 +103,9 @@ pub enum Command {
     /// Create, list, show and delete stored conversations
     #[command(subcommand, after_help = conv::EXAMPLES)]
     Conv(conv::ConvCommand),
+    /// One vector per input text, from an embedding model
+    #[command(after_help = embed::EXAMPLES)]
+    Embed(embed::EmbedArgs),
     /// Usage, latency, success rate and cost of recorded requests
     #[command(after_help = metrics::EXAMPLES)]
     Metrics(metrics::MetricsArgs),
@@ -235,6 +239,10 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
         Command::Metrics(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
             metrics::run(args, &registry, &cli.global, out)
+        }
+        Command::Embed(args) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            runtime()?.block_on(embed::run(args, registry, &cli.global, out))
         }
         Command::Limits(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;

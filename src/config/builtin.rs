@@ -21,6 +21,7 @@ pub(super) const FILES: &[(&str, &str)] = &[
     ("vendors/mistral.json", include_str!("../../config/vendors/mistral.json")),
     ("vendors/openai.json", include_str!("../../config/vendors/openai.json")),
     ("modalities/text-to-text.json", include_str!("../../config/modalities/text-to-text.json")),
+    ("modalities/text-to-embedding.json", include_str!("../../config/modalities/text-to-embedding.json")),
     ("system/defaults.json", include_str!("../../config/system/defaults.json")),
 ];
 

@@ -22,6 +22,7 @@
 
 mod attempt;
 mod cache;
+mod embed;
 mod fallback;
 mod health;
 mod limits;
@@ -29,6 +30,7 @@ mod profile;
 mod request;
 
 pub use attempt::{cost, new_request_id};
+pub use embed::{BATCH, EMBEDDING, EmbedOutcome, EmbedRequest, Vector};
 pub use health::{HealthReport, HealthStatus};
 pub use request::{CachePolicy, Delivery, ModelChoice, Outcome, Request};
 

@@ -84,6 +84,25 @@ impl Client {
         }
     }
 
+    /// Embed `texts` with `model`: one vector per text, in order.
+    pub async fn embed(
+        &self,
+        model: &Model,
+        texts: &[String],
+        dimensions: Option<u32>,
+        limits: Limits,
+    ) -> Result<crate::codec::embeddings::Embedded> {
+        match self {
+            Client::OpenAi(o) => {
+                o.embed(model, texts, dimensions, limits.timeout).await.map_err(|e| o.redactor.error(e))
+            }
+            Client::Bedrock(_) | Client::Local(_) => Err(crate::Error::Usage(format!(
+                "embeddings through provider {} are not built yet: use an OpenAI, Azure or OpenAI-compatible model",
+                model.provider
+            ))),
+        }
+    }
+
     pub async fn chat(&self, model: &Model, req: &ChatRequest, limits: Limits) -> Result<Completion> {
         match self {
             Client::Bedrock(b) => b.chat(model, req, limits).await.map_err(|e| b.redactor.error(e)),

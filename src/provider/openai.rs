@@ -274,12 +274,41 @@ impl OpenAi {
         }
     }
 
-    /// POST `body`, retrying what waiting can fix; a 2xx response or the mapped error.
+    /// Embed `texts` with `model` (`POST .../embeddings`), within `timeout`, retrying as chat does.
+    pub async fn embed(
+        &self,
+        model: &Model,
+        texts: &[String],
+        dimensions: Option<u32>,
+        timeout: Duration,
+    ) -> Result<crate::codec::embeddings::Embedded> {
+        let url = match &self.shape {
+            Shape::OpenAi { base } => format!("{base}/embeddings"),
+            Shape::Azure { endpoint, api_version } => format!(
+                "{endpoint}/openai/deployments/{}/embeddings?api-version={}",
+                encode_component(model.deployment()),
+                encode_component(api_version)
+            ),
+        };
+        let body = crate::codec::embeddings::encode(&model.model_id, texts, dimensions);
+        let work = async {
+            let response = self.send_to(&url, model, body).await?;
+            let bytes = response.bytes().await.map_err(|e| self.broken(&e))?;
+            crate::codec::embeddings::decode(&bytes, texts.len()).map_err(|e| self.named(e))
+        };
+        tokio::time::timeout(timeout, work).await.map_err(|_| timed_out(&self.name, timeout, Wait::Reply))?
+    }
+
+    /// POST `body` to the model's chat endpoint, retrying what waiting can fix; a 2xx response or the mapped error.
     async fn send(&self, model: &Model, body: Vec<u8>) -> Result<reqwest::Response> {
-        let url = self.url(model);
+        self.send_to(&self.url(model), model, body).await
+    }
+
+    /// POST `body` to `url`, retrying what waiting can fix; a 2xx response or the mapped error.
+    async fn send_to(&self, url: &str, model: &Model, body: Vec<u8>) -> Result<reqwest::Response> {
         let mut attempt = 1;
         loop {
-            let sent = self.http.post(&url).headers(self.headers.clone()).body(body.clone()).send().await;
+            let sent = self.http.post(url).headers(self.headers.clone()).body(body.clone()).send().await;
             let (error, wait) = match sent {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) if response.status().is_redirection() => return Err(self.redirected(&response)),
@@ -298,7 +327,7 @@ impl OpenAi {
                         Error::provider(format!(
                             "could not reach {} ({}): {}",
                             self.name,
-                            url_for_humans(&url),
+                            url_for_humans(url),
                             error_chain(&e)
                         ))
                     };

@@ -7,23 +7,14 @@ use serde_json::json;
 use crate::support::openai::{OpenAiServer, Reply, completion, openai_sandbox};
 use crate::support::{Sandbox, edit_json, json_doc};
 
-/// A copy of the built-in catalogue with an embedding model on `openai` and `gpt-4o` marked as not streaming.
+/// A copy of the built-in catalogue (which has OpenAI's embedding models) with `gpt-4o` marked as not streaming.
 fn catalogue(sandbox: &Sandbox) -> std::path::PathBuf {
     let config = sandbox.copy_config();
-    std::fs::write(
-        config.join("modalities/text-to-embedding.json"),
-        r#"{"name": "text-to-embedding", "inputTypes": ["text"]}"#,
-    )
-    .unwrap();
-    edit_json(&config.join("vendors/openai.json"), |v| {
-        v["capabilities"]["modalities"] = json!(["text-to-text", "text-to-embedding"]);
-    });
     edit_json(&config.join("providers/openai/models.json"), |doc| {
         let models = doc["vendors"][0]["models"].as_array_mut().unwrap();
         for model in models.iter_mut().filter(|m| m["modelId"] == "gpt-4o") {
             model["capabilities"]["streaming"] = json!(false);
         }
-        models.push(json!({"modelId": "text-embedding-3-small", "modality": "text-to-embedding"}));
     });
     config
 }

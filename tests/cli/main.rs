@@ -20,6 +20,7 @@ mod completions;
 mod config;
 mod conv;
 mod conv_concurrency;
+mod embed;
 mod fallback;
 mod health;
 mod kept_files;

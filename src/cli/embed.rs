@@ -1,0 +1,110 @@
+//! `llmgw embed`: one vector per input, as a JSON array a line (`--json`: one NDJSON object per input). Inputs are
+//! the TEXT arguments, else each non-empty line of standard input, read as the gateway asks for them, so a large
+//! file streams through; vectors are written in input order as each batch returns.
+
+use super::GlobalArgs;
+use super::output::Output;
+use crate::config::Registry;
+use crate::gateway::{EmbedRequest, Gateway, ModelChoice, Vector};
+use crate::store::recorder::Lifetime;
+use crate::{Error, Result};
+use clap::Args;
+use serde::Serialize;
+use std::io::{BufRead, IsTerminal};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  llmgw embed -m embed-small \"the quick brown fox\"
+  # one vector per line of a file, in order
+  llmgw embed -m embed-small < notes.txt > vectors.jsonl
+  llmgw embed -m embed-small --json --dimensions 256 \"a\" \"b\" | jq .dimensions";
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// An embedding model: id, alias or provider/modelId (`llmgw models list --modality text-to-embedding`)
+    #[arg(short, long, value_name = "MODEL")]
+    model: Option<String>,
+    /// Only consider models of this provider
+    #[arg(short, long, value_name = "PROVIDER")]
+    provider: Option<String>,
+    /// Ask for vectors of this size (models that can shorten them: text-embedding-3-*)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    dimensions: Option<u32>,
+    /// Who is asking, for the request records [default: $LLMGW_USER, else the login name]
+    #[arg(long, env = "LLMGW_USER", value_name = "USER")]
+    user: Option<String>,
+    /// Do not record the requests for `metrics`
+    #[arg(long, env = "LLMGW_NO_LOG", value_parser = clap::builder::FalseyValueParser::new())]
+    no_log: bool,
+    /// Each TEXT is one input; without any, each non-empty line of standard input is one
+    #[arg(value_name = "TEXT")]
+    texts: Vec<String>,
+}
+
+/// `--json`: one object per input.
+#[derive(Serialize)]
+struct VectorJson<'a> {
+    index: usize,
+    embedding: &'a [f32],
+    dimensions: usize,
+    input_tokens: u64,
+    model: &'a str,
+    provider: &'a str,
+}
+
+pub async fn run(args: EmbedArgs, registry: Registry, global: &GlobalArgs, out: &mut Output) -> Result<i32> {
+    let request = EmbedRequest {
+        model: match args.model.filter(|m| !m.is_empty()) {
+            Some(name) => ModelChoice::Given(name),
+            None => ModelChoice::Default,
+        },
+        provider: args.provider,
+        dimensions: args.dimensions,
+        user: super::user(args.user.as_deref()),
+        record: !args.no_log,
+        timeout: None,
+    };
+    let mut texts: Box<dyn Iterator<Item = String>> = if !args.texts.is_empty() {
+        Box::new(args.texts.into_iter())
+    } else if std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "no input: give TEXT arguments, or lines on standard input (llmgw embed -m MODEL < notes.txt)".into(),
+        ));
+    } else {
+        let lines = std::io::stdin().lock().lines();
+        Box::new(lines.map_while(|line| line.ok()).filter(|line| !line.trim().is_empty()))
+    };
+    let gateway = Gateway::new(registry, global.db.clone(), Lifetime::Short);
+    let json = out.json;
+    let mut line = String::new();
+    let outcome = {
+        let mut sink = |v: Vector| -> Result<()> {
+            line.clear();
+            if json {
+                let doc = VectorJson {
+                    index: v.index,
+                    embedding: &v.embedding,
+                    dimensions: v.embedding.len(),
+                    input_tokens: v.input_tokens,
+                    model: &v.model,
+                    provider: &v.provider,
+                };
+                line = serde_json::to_string(&doc).map_err(|e| Error::Internal(e.to_string()))?;
+            } else {
+                line = serde_json::to_string(&v.embedding).map_err(|e| Error::Internal(e.to_string()))?;
+            }
+            line.push('\n');
+            out.text(&line)
+        };
+        gateway.embed(&request, &mut texts, &mut sink, super::chat::interrupted()).await
+    };
+    for warning in &outcome.warnings {
+        out.warn(&warning.to_string());
+    }
+    let embedded = outcome.result?;
+    out.flush()?;
+    if embedded == 0 {
+        out.nothing_to_show("no input lines: nothing embedded");
+    }
+    Ok(0)
+}

@@ -1,0 +1,123 @@
+//! `llmgw embed` through the real binary against the local OpenAI server's `/v1/embeddings` (the body OpenAI,
+//! Azure and compatible servers share): inputs from arguments and stdin, batching and order, dimensions, the
+//! `--json` objects, records and cost, and models that do not embed.
+
+use serde_json::{Value, json};
+
+use crate::support::openai::{OpenAiServer, Reply, azure_sandbox, openai_sandbox};
+use crate::support::{json_doc, json_lines, stderr};
+
+/// A server whose vector for a text is `[length, first byte]`, returned in reverse order to prove order is
+/// restored by index; 3 tokens per text.
+fn embedding_server() -> OpenAiServer {
+    OpenAiServer::builder()
+        .fallback(|request| {
+            let inputs: Vec<String> =
+                request.body["input"].as_array().into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string)).collect();
+            let mut data: Vec<Value> = inputs
+                .iter()
+                .enumerate()
+                .map(|(i, t)| json!({"object": "embedding", "index": i, "embedding": [t.len() as f64, f64::from(t.as_bytes()[0])]}))
+                .collect();
+            data.reverse();
+            let tokens = 3 * inputs.len();
+            Reply::Json(json!({"object": "list", "data": data, "model": request.body["model"],
+                               "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}))
+        })
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn each_argument_is_one_input_and_each_vector_a_json_array_line_in_order() {
+    let server = embedding_server();
+    let out = openai_sandbox(&server).llmgw().args(["embed", "-m", "embed-small", "ab", "xyz"]).assert().success();
+    assert_eq!(String::from_utf8_lossy(&out.get_output().stdout), "[2.0,97.0]\n[3.0,120.0]\n");
+    let request = server.only_request();
+    assert_eq!(request.path, "/v1/embeddings");
+    assert_eq!(
+        request.body,
+        json!({"model": "text-embedding-3-small", "input": ["ab", "xyz"], "encoding_format": "float"})
+    );
+}
+
+#[test]
+fn stdin_lines_stream_through_in_batches_and_come_out_in_order_with_records_and_cost() {
+    let server = embedding_server();
+    let sandbox = openai_sandbox(&server);
+    let lines: String = (0..250).map(|i| format!("line {i}\n\n")).collect();
+    let out = sandbox
+        .llmgw()
+        .args(["--json", "embed", "-m", "embed-small", "--dimensions", "256"])
+        .write_stdin(lines)
+        .assert()
+        .success();
+    let docs = json_lines(&out.get_output().stdout);
+    assert_eq!(docs.len(), 250, "empty lines are not inputs");
+    for (i, doc) in docs.iter().enumerate() {
+        assert_eq!(doc["index"], i);
+        assert_eq!(doc["embedding"][0], format!("line {i}").len() as f64, "{doc}");
+        assert_eq!(
+            (&doc["dimensions"], &doc["model"], &doc["provider"]),
+            (&json!(2), &json!("text-embedding-3-small"), &json!("openai"))
+        );
+        assert!(doc["input_tokens"].as_u64().is_some());
+    }
+    let sizes: Vec<usize> = server.requests().iter().map(|r| r.body["input"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [100, 100, 50]);
+    assert!(server.requests().iter().all(|r| r.body["dimensions"] == 256));
+    let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
+    let total = &metrics["total"];
+    assert_eq!(
+        (&total["requests"], &total["input_tokens"], &total["output_tokens"]),
+        (&json!(3), &json!(750), &json!(0))
+    );
+    let cost = total["cost_usd"].as_f64().unwrap();
+    assert!((cost - 750.0 * 0.02 / 1e6).abs() < 1e-9, "priced at the catalogue's input price: {cost}");
+}
+
+#[test]
+fn a_model_that_does_not_embed_is_exit_2_naming_ones_that_do_and_chat_refuses_an_embedding_model() {
+    let server = embedding_server();
+    let sandbox = openai_sandbox(&server);
+    let out = sandbox.llmgw().args(["--json", "embed", "-m", "4o", "hi"]).assert().code(2);
+    let error = json_doc(&out.get_output().stdout)["error"].clone();
+    let suggested: Vec<&str> =
+        error["suggestions"].as_array().unwrap().iter().map(|s| s["model"].as_str().unwrap()).collect();
+    assert!(suggested.contains(&"text-embedding-3-small"), "{error}");
+    let out = sandbox.llmgw().args(["embed", "hi"]).assert().code(2);
+    assert!(stderr(out.get_output()).contains("text-embedding-3-small"), "{}", stderr(out.get_output()));
+    sandbox.llmgw().args(["chat", "-m", "embed-small", "hi"]).assert().code(2);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn provider_errors_end_the_stream_with_their_exit_code() {
+    let server = OpenAiServer::scripted([Reply::error(401, "invalid_api_key", "bad key")]);
+    let out = openai_sandbox(&server).llmgw().args(["embed", "-m", "embed-small", "hi"]).assert().code(5);
+    assert!(stderr(out.get_output()).contains("bad key"));
+}
+
+#[test]
+fn azure_embeds_through_its_deployment() {
+    let server = embedding_server();
+    let sandbox = azure_sandbox(&server);
+    let config = sandbox.copy_config();
+    crate::support::edit_json(&config.join("providers/azure/models.json"), |doc| {
+        doc["vendors"][0]["models"].as_array_mut().unwrap().push(json!({
+            "modelId": "text-embedding-3-small", "vendor": "openai", "modality": "text-to-embedding",
+            "deployment": "embeddings-prod", "pricing": {"inputPerMillion": 0.02, "outputPerMillion": 0}
+        }));
+    });
+    let out = sandbox
+        .llmgw()
+        .arg("--config")
+        .arg(&config)
+        .args(["embed", "-m", "azure/text-embedding-3-small", "hi"])
+        .assert()
+        .success();
+    assert_eq!(String::from_utf8_lossy(&out.get_output().stdout), "[2.0,104.0]\n");
+    let request = server.only_request();
+    assert_eq!(request.path, "/openai/deployments/embeddings-prod/embeddings");
+    assert_eq!(request.header("api-key"), Some(crate::support::openai::AZURE_KEY));
+}
