@@ -9,7 +9,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
     # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
     # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
     # completed by the generated code below.
-    $llmgwValueOptions = @('--by', '--cache-ttl', '--color', '--config', '--conv', '--db', '--dimensions', '--fallback', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--output', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-o', '-p', '-s')
+    $llmgwValueOptions = @('--by', '--cache-ttl', '--color', '--concurrency', '--config', '--conv', '--db', '--dimensions', '--fallback', '--input-type', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--output', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-o', '-p', '-s')
     $llmgwBefore = @(
         foreach ($element in $commandAst.CommandElements) {
             if ($element.Extent.EndOffset -lt $cursorPosition) {
@@ -345,6 +345,8 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
             [CompletionResult]::new('--dimensions', '--dimensions', [CompletionResultType]::ParameterName, 'Ask for vectors of this size (models that can shorten them: text-embedding-3-*)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'What the texts are for: the documents of a search, or its queries (Cohere Embed)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Calls in flight at most, for models that take one text per call (Titan)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who is asking, for the request records [default: $LLMGW_USER, else the login name]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')

@@ -721,7 +721,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__embed)
-            opts="-m -p -q -v -h --model --provider --dimensions --user --no-log --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -q -v -h --model --provider --dimensions --input-type --concurrency --user --no-log --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,6 +744,14 @@ _llmgw() {
                     return 0
                     ;;
                 --dimensions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-type)
+                    COMPREPLY=($(compgen -W "document query" -- "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1439,7 +1447,7 @@ _llmgw_dynamic() {
                 value="${word#*=}"
                 pass+=("${word%%=*}" "${value/#\~/$HOME}")
                 ;;
-            --by|--cache-ttl|--color|--config|--conv|--db|--dimensions|--fallback|--limit|--max-tokens|--modality|--model|--name|--older-than|--output|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
+            --by|--cache-ttl|--color|--concurrency|--config|--conv|--db|--dimensions|--fallback|--input-type|--limit|--max-tokens|--modality|--model|--name|--older-than|--output|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
             -*) ;;
             *) positional+=("$word") ;;
         esac

@@ -257,6 +257,8 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand -p 'Only consider models of this provider'
             cand --provider 'Only consider models of this provider'
             cand --dimensions 'Ask for vectors of this size (models that can shorten them: text-embedding-3-*)'
+            cand --input-type 'What the texts are for: the documents of a search, or its queries (Cohere Embed)'
+            cand --concurrency 'Calls in flight at most, for models that take one text per call (Titan)'
             cand --user 'Who is asking, for the request records [default: $LLMGW_USER, else the login name]'
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
@@ -451,7 +453,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
 # completed by the generated completer above, which this one wraps.
 var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]
 set edit:completion:arg-completer[llmgw] = {|@words|
-    var value-options = ['--by' '--cache-ttl' '--color' '--config' '--conv' '--db' '--dimensions' '--fallback' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--output' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
+    var value-options = ['--by' '--cache-ttl' '--color' '--concurrency' '--config' '--conv' '--db' '--dimensions' '--fallback' '--input-type' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--output' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
     var current = $words[-1]
     var typed = $current
     var prefix = ''

@@ -201,6 +201,9 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand conv; and __fish_seen_subcom
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -s m -l model -d 'An embedding model: id, alias or provider/modelId (`llmgw models list --modality text-to-embedding`)' -r -f -a "(__llmgw_candidates models)"
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -s p -l provider -d 'Only consider models of this provider' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l dimensions -d 'Ask for vectors of this size (models that can shorten them: text-embedding-3-*)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l input-type -d 'What the texts are for: the documents of a search, or its queries (Cohere Embed)' -r -f -a "document\t''
+query\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l concurrency -d 'Calls in flight at most, for models that take one text per call (Titan)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l user -d 'Who is asking, for the request records [default: $LLMGW_USER, else the login name]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F

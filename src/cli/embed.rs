@@ -4,6 +4,7 @@
 
 use super::GlobalArgs;
 use super::output::Output;
+use crate::codec::bedrock_embeddings::InputType;
 use crate::config::Registry;
 use crate::gateway::{EmbedRequest, Gateway, ModelChoice, Vector};
 use crate::store::recorder::Lifetime;
@@ -30,6 +31,12 @@ pub struct EmbedArgs {
     /// Ask for vectors of this size (models that can shorten them: text-embedding-3-*)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
     dimensions: Option<u32>,
+    /// What the texts are for: the documents of a search, or its queries (Cohere Embed)
+    #[arg(long, value_enum, value_name = "KIND", default_value_t = InputKind::Document)]
+    input_type: InputKind,
+    /// Calls in flight at most, for models that take one text per call (Titan)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
     /// Who is asking, for the request records [default: $LLMGW_USER, else the login name]
     #[arg(long, env = "LLMGW_USER", value_name = "USER")]
     user: Option<String>,
@@ -39,6 +46,12 @@ pub struct EmbedArgs {
     /// Each TEXT is one input; without any, each non-empty line of standard input is one
     #[arg(value_name = "TEXT")]
     texts: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum InputKind {
+    Document,
+    Query,
 }
 
 /// `--json`: one object per input.
@@ -60,6 +73,11 @@ pub async fn run(args: EmbedArgs, registry: Registry, global: &GlobalArgs, out: 
         },
         provider: args.provider,
         dimensions: args.dimensions,
+        input_type: match args.input_type {
+            InputKind::Document => InputType::Document,
+            InputKind::Query => InputType::Query,
+        },
+        concurrency: usize::from(args.concurrency),
         user: super::user(args.user.as_deref()),
         record: !args.no_log,
         timeout: None,

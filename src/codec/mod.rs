@@ -13,6 +13,7 @@
 //! Completions puts the model id and `stream` in the body; InvokeModel puts them in the URL and ignores them).
 
 pub mod anthropic;
+pub mod bedrock_embeddings;
 pub mod embeddings;
 pub mod meta;
 pub mod openai;

@@ -16,6 +16,7 @@ pub(super) const FILES: &[(&str, &str)] = &[
     ("providers/azure/models.json", include_str!("../../config/providers/azure/models.json")),
     ("vendors/amazon.json", include_str!("../../config/vendors/amazon.json")),
     ("vendors/anthropic.json", include_str!("../../config/vendors/anthropic.json")),
+    ("vendors/cohere.json", include_str!("../../config/vendors/cohere.json")),
     ("vendors/local.json", include_str!("../../config/vendors/local.json")),
     ("vendors/meta.json", include_str!("../../config/vendors/meta.json")),
     ("vendors/mistral.json", include_str!("../../config/vendors/mistral.json")),

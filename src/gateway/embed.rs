@@ -29,6 +29,10 @@ pub struct EmbedRequest {
     pub model: ModelChoice,
     pub provider: Option<String>,
     pub dimensions: Option<u32>,
+    /// Documents or queries (Cohere's `input_type`).
+    pub input_type: crate::codec::bedrock_embeddings::InputType,
+    /// One-text-per-call families (Titan): calls in flight at most.
+    pub concurrency: usize,
     pub user: String,
     pub record: bool,
     pub timeout: Option<Duration>,
@@ -92,7 +96,12 @@ impl Gateway {
             let mut attempt = Attempt::new(&req.user, "embed", &model.model_id, Some(&model.provider));
             attempt.model = Some(std::borrow::Cow::Borrowed(model));
             let started = std::time::Instant::now();
-            let answer = client.embed(model, &batch, req.dimensions, limits).await.map_err(|e| self.explain(e, model));
+            let options = crate::provider::EmbedOptions {
+                dimensions: req.dimensions,
+                input_type: req.input_type,
+                concurrency: req.concurrency,
+            };
+            let answer = client.embed(model, &batch, options, limits).await.map_err(|e| self.explain(e, model));
             let words: u64 = batch.iter().map(|t| t.split_whitespace().count().max(1) as u64).sum();
             let (result, vectors) = match answer {
                 Ok(embedded) => {

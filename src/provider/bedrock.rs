@@ -16,6 +16,7 @@
 //!   whole-request timeout for `chat` and a between-events timeout for `stream`.
 
 mod check;
+mod embed;
 
 use super::{Limits, Wait, error_chain, next_or_idle, non_empty_env, timed_out};
 use crate::codec::{self, Encoding, Step};

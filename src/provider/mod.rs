@@ -47,6 +47,14 @@ impl Availability {
     }
 }
 
+/// How to embed: the vector size, what the texts are for (Cohere), and how many one-text calls may be in flight.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EmbedOptions {
+    pub dimensions: Option<u32>,
+    pub input_type: crate::codec::bedrock_embeddings::InputType,
+    pub concurrency: usize,
+}
+
 /// Per-request limits that the caller may tighten (`--timeout`).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -84,22 +92,24 @@ impl Client {
         }
     }
 
-    /// Embed `texts` with `model`: one vector per text, in order.
+    /// Embed `texts` with `model`: one vector per text, in order. `options.concurrency` bounds the calls in flight
+    /// for a family that takes one text per call.
     pub async fn embed(
         &self,
         model: &Model,
         texts: &[String],
-        dimensions: Option<u32>,
+        options: EmbedOptions,
         limits: Limits,
     ) -> Result<crate::codec::embeddings::Embedded> {
         match self {
             Client::OpenAi(o) => {
-                o.embed(model, texts, dimensions, limits.timeout).await.map_err(|e| o.redactor.error(e))
+                o.embed(model, texts, options.dimensions, limits.timeout).await.map_err(|e| o.redactor.error(e))
             }
-            Client::Bedrock(_) | Client::Local(_) => Err(crate::Error::Usage(format!(
-                "embeddings through provider {} are not built yet: use an OpenAI, Azure or OpenAI-compatible model",
-                model.provider
-            ))),
+            Client::Bedrock(b) => b
+                .embed(model, texts, options.dimensions, options.input_type, options.concurrency, limits)
+                .await
+                .map_err(|e| b.redactor.error(e)),
+            Client::Local(_) => Err(crate::Error::Usage("the offline provider has no embedding model".into())),
         }
     }
 

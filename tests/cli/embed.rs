@@ -121,3 +121,69 @@ fn azure_embeds_through_its_deployment() {
     assert_eq!(request.path, "/openai/deployments/embeddings-prod/embeddings");
     assert_eq!(request.header("api-key"), Some(crate::support::openai::AZURE_KEY));
 }
+
+/// A Bedrock server that embeds as Titan and Cohere do, each vector made from its text (so that order can be
+/// checked whatever order concurrent calls arrive in).
+fn bedrock_embedding_server() -> crate::support::bedrock::BedrockServer {
+    use crate::support::bedrock::{BedrockServer, Reply as BedrockReply};
+    BedrockServer::builder()
+        .fallback(|request| {
+            let vector = |t: &str| json!([t.len() as f64, f64::from(t.as_bytes()[0])]);
+            if request.model_id.starts_with("amazon.titan-embed") {
+                let text = request.body["inputText"].as_str().unwrap_or("?");
+                BedrockReply::Json(json!({"embedding": vector(text), "inputTextTokenCount": 2}))
+            } else {
+                let texts: Vec<&str> =
+                    request.body["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+                BedrockReply::Json(json!({"id": "x", "response_type": "embeddings_floats", "texts": texts,
+                                          "embeddings": texts.iter().map(|t| vector(t)).collect::<Vec<_>>()}))
+            }
+        })
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn titan_embeds_one_text_per_call_concurrently_and_keeps_the_order() {
+    let server = bedrock_embedding_server();
+    let sandbox = crate::support::Sandbox::bedrock(&server);
+    let lines: String = (0..30).map(|i| format!("text number {i}\n")).collect();
+    let out = sandbox
+        .llmgw()
+        .args(["--json", "embed", "-m", "titan-embed", "--dimensions", "512", "--concurrency", "8"])
+        .write_stdin(lines)
+        .assert()
+        .success();
+    let docs = json_lines(&out.get_output().stdout);
+    assert_eq!(docs.len(), 30);
+    for (i, doc) in docs.iter().enumerate() {
+        assert_eq!(doc["embedding"][0], format!("text number {i}").len() as f64, "{doc}");
+    }
+    let requests = server.requests();
+    assert_eq!(requests.len(), 30, "one call per text");
+    assert!(
+        requests.iter().all(|r| r.operation == "invoke" && r.body["dimensions"] == 512 && r.body["normalize"] == true)
+    );
+    let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
+    assert_eq!(metrics["total"]["input_tokens"], 60, "Titan's own token counts: {metrics}");
+    sandbox.llmgw().args(["embed", "-m", "titan-embed", "--dimensions", "300", "x"]).assert().code(2);
+}
+
+#[test]
+fn cohere_embeds_in_batches_of_96_with_its_input_type() {
+    let server = bedrock_embedding_server();
+    let sandbox = crate::support::Sandbox::bedrock(&server);
+    let lines: String = (0..100).map(|i| format!("q{i}\n")).collect();
+    let out = sandbox
+        .llmgw()
+        .args(["embed", "-m", "cohere-embed", "--input-type", "query"])
+        .write_stdin(lines)
+        .assert()
+        .success();
+    assert_eq!(String::from_utf8_lossy(&out.get_output().stdout).lines().count(), 100);
+    let sizes: Vec<usize> = server.requests().iter().map(|r| r.body["texts"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [96, 4]);
+    assert!(server.requests().iter().all(|r| r.body["input_type"] == "search_query"));
+    let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
+    assert_eq!(metrics["total"]["tokens_estimated"], 1, "Cohere reports no tokens: estimated and flagged");
+}

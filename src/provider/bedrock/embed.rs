@@ -1,0 +1,79 @@
+//! Embeddings on Bedrock, through InvokeModel with each family's body ([`crate::codec::bedrock_embeddings`]):
+//! Titan takes one text per call, so a batch is that many calls, at most `concurrency` at a time, their vectors
+//! kept in input order; Cohere takes up to 96 texts per call.
+
+use super::Bedrock;
+use crate::codec::bedrock_embeddings::{self as bodies, Family, InputType};
+use crate::codec::embeddings::Embedded;
+use crate::config::Model;
+use crate::provider::{Limits, Wait, timed_out};
+use crate::{Error, Result};
+use aws_sdk_bedrockruntime::primitives::Blob;
+use futures_util::StreamExt;
+
+impl Bedrock {
+    pub async fn embed(
+        &self,
+        model: &Model,
+        texts: &[String],
+        dimensions: Option<u32>,
+        input_type: InputType,
+        concurrency: usize,
+        limits: Limits,
+    ) -> Result<Embedded> {
+        let family = Family::of(&model.model_id).ok_or_else(|| {
+            Error::Usage(format!(
+                "llmgw has no embedding body for the Bedrock model {} (Titan Text Embeddings V2 and Cohere Embed v3 \
+                 are built in)",
+                model.model_id
+            ))
+        })?;
+        family.check_dimensions(dimensions)?;
+        let work = async {
+            match family {
+                Family::Titan => {
+                    let calls = futures_util::stream::iter(texts.iter().map(|text| async move {
+                        let body = self.invoke(model, bodies::encode_titan(text, dimensions)).await?;
+                        bodies::decode_titan(&body)
+                    }))
+                    .buffered(concurrency.max(1));
+                    let answers: Vec<Result<(Vec<f32>, Option<u64>)>> = calls.collect().await;
+                    let mut vectors = Vec::with_capacity(texts.len());
+                    let mut tokens = Some(0);
+                    for answer in answers {
+                        let (vector, counted) = answer?;
+                        vectors.push(vector);
+                        tokens = tokens.zip(counted).map(|(sum, n)| sum + n);
+                    }
+                    Ok(Embedded { vectors, input_tokens: tokens })
+                }
+                Family::Cohere => {
+                    let mut vectors = Vec::with_capacity(texts.len());
+                    for chunk in texts.chunks(family.batch()) {
+                        let body = self.invoke(model, bodies::encode_cohere(chunk, input_type)).await?;
+                        vectors.extend(bodies::decode_cohere(&body, chunk.len())?);
+                    }
+                    Ok(Embedded { vectors, input_tokens: None })
+                }
+            }
+        };
+        tokio::time::timeout(limits.timeout, work)
+            .await
+            .map_err(|_| timed_out(&self.name, limits.timeout, Wait::Reply))?
+    }
+
+    /// InvokeModel with `body`: the reply's body.
+    async fn invoke(&self, model: &Model, body: Vec<u8>) -> Result<Vec<u8>> {
+        let out = self
+            .client
+            .invoke_model()
+            .model_id(model.invoke_id())
+            .content_type("application/json")
+            .accept("application/json")
+            .body(Blob::new(body))
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, model))?;
+        Ok(out.body().as_ref().to_vec())
+    }
+}
