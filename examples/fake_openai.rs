@@ -76,6 +76,9 @@ fn reply(options: &Arc<Options>, request: &Recorded) -> Reply {
     if request.method != "POST" {
         return Reply::error(405, "method_not_allowed", &format!("{} is not allowed here", request.method));
     }
+    if request.path == "/v1/embeddings" || request.path.ends_with("/embeddings") {
+        return embeddings(request);
+    }
     let Some(model) = model_of(request) else {
         return Reply::error(404, "not_found", &format!("no route for {}", request.path));
     };
@@ -106,6 +109,27 @@ fn reply(options: &Arc<Options>, request: &Recorded) -> Reply {
     let include_usage = request.body.pointer("/stream_options/include_usage").and_then(Value::as_bool).unwrap_or(false);
     let options = Arc::clone(options);
     Reply::Generate(Box::new(move |sink| stream(sink, &options, &model, include_usage)))
+}
+
+/// `/v1/embeddings`: a 256-dimension vector per input, made from the text, and a token count of its words.
+fn embeddings(request: &Recorded) -> Reply {
+    let Some(inputs) = request.body.get("input").and_then(Value::as_array) else {
+        return Reply::error(400, "invalid_request_error", "'input' must be an array of strings");
+    };
+    let mut tokens = 0;
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            let text = text.as_str().unwrap_or_default();
+            tokens += text.split_whitespace().count().max(1);
+            let seed = text.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+            let vector: Vec<f64> = (0..256u32).map(|i| f64::from((seed ^ i.wrapping_mul(2_654_435_761)) % 1000) / 1000.0).collect();
+            json!({"object": "embedding", "index": index, "embedding": vector})
+        })
+        .collect();
+    Reply::Json(json!({"object": "list", "data": data, "model": request.body.get("model"),
+                       "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}))
 }
 
 fn to_vec(value: &Value) -> Vec<u8> {

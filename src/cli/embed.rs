@@ -82,6 +82,7 @@ pub async fn run(args: EmbedArgs, registry: Registry, global: &GlobalArgs, out: 
         record: !args.no_log,
         timeout: None,
     };
+    let args_total = args.texts.len() as u64;
     let mut texts: Box<dyn Iterator<Item = String>> = if !args.texts.is_empty() {
         Box::new(args.texts.into_iter())
     } else if std::io::stdin().is_terminal() {
@@ -92,6 +93,7 @@ pub async fn run(args: EmbedArgs, registry: Registry, global: &GlobalArgs, out: 
         let lines = std::io::stdin().lock().lines();
         Box::new(lines.map_while(|line| line.ok()).filter(|line| !line.trim().is_empty()))
     };
+    let bar = progress(out, (args_total > 0).then_some(args_total));
     let gateway = Gateway::new(registry, global.db.clone(), Lifetime::Short);
     let json = out.json;
     let mut line = String::new();
@@ -112,10 +114,16 @@ pub async fn run(args: EmbedArgs, registry: Registry, global: &GlobalArgs, out: 
                 line = serde_json::to_string(&v.embedding).map_err(|e| Error::Internal(e.to_string()))?;
             }
             line.push('\n');
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
             out.text(&line)
         };
         gateway.embed(&request, &mut texts, &mut sink, super::chat::interrupted()).await
     };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     for warning in &outcome.warnings {
         out.warn(&warning.to_string());
     }
@@ -125,4 +133,21 @@ pub async fn run(args: EmbedArgs, registry: Registry, global: &GlobalArgs, out: 
         out.nothing_to_show("no input lines: nothing embedded");
     }
     Ok(0)
+}
+
+/// A progress bar on stderr (done/total, rate, ETA; without a total, done and rate), only at a terminal and
+/// without `--json` or `-q`.
+fn progress(out: &Output, total: Option<u64>) -> Option<indicatif::ProgressBar> {
+    if out.json || out.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let (bar, template) = match total {
+        Some(n) => (indicatif::ProgressBar::new(n), "{bar:30} {pos}/{len} embedded, {per_sec}, ETA {eta}"),
+        None => (indicatif::ProgressBar::new_spinner(), "{spinner} {pos} embedded, {per_sec}, {elapsed}"),
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
 }
