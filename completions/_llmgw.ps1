@@ -9,7 +9,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
     # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
     # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
     # completed by the generated code below.
-    $llmgwValueOptions = @('--by', '--cache-ttl', '--color', '--concurrency', '--config', '--conv', '--db', '--dimensions', '--fallback', '--input-type', '--limit', '--max-tokens', '--modality', '--model', '--name', '--older-than', '--output', '--provider', '--search', '--since', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-o', '-p', '-s')
+    $llmgwValueOptions = @('--by', '--cache-ttl', '--color', '--concurrency', '--config', '--conv', '--count', '--db', '--dimensions', '--fallback', '--input-type', '--limit', '--max-tokens', '--modality', '--model', '--name', '--negative', '--older-than', '--output', '--provider', '--search', '--seed', '--since', '--size', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-o', '-p', '-s')
     $llmgwBefore = @(
         foreach ($element in $commandAst.CommandElements) {
             if ($element.Extent.EndOffset -lt $cursorPosition) {
@@ -102,6 +102,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalogue and check availability')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Create, list, show and delete stored conversations')
             [CompletionResult]::new('embed', 'embed', [CompletionResultType]::ParameterValue, 'One vector per input text, from an embedding model')
+            [CompletionResult]::new('image', 'image', [CompletionResultType]::ParameterValue, 'Draw with a text-to-image model and write PNG files')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Usage, latency, success rate and cost of recorded requests')
             [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'The usage limits that apply to a user: used, left, and when each resets')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits')
@@ -361,6 +362,32 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'llmgw;image' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'A text-to-image model: id, alias or provider/modelId (`llmgw models list --modality text-to-image`)')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'A text-to-image model: id, alias or provider/modelId (`llmgw models list --modality text-to-image`)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only consider models of this provider')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the image here (`-` for stdout, one image); with --count N: PATH-1.png .. PATH-N.png')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the image here (`-` for stdout, one image); with --count N: PATH-1.png .. PATH-N.png')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many images')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'WIDTHxHEIGHT, one the model makes [default: the model''s first size]')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'A seed, for images that can be made again')
+            [CompletionResult]::new('--negative', '--negative', [CompletionResultType]::ParameterName, 'What the image must not show (models that take it)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Who is asking, for the request record [default: $LLMGW_USER, else the login name]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use color on stderr')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite files that exist')
+            [CompletionResult]::new('--no-log', '--no-log', [CompletionResultType]::ParameterName, 'Do not record the request for `metrics`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (NDJSON events for `stream`) instead of text')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the answer (and errors)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Tell on stderr which config root, database, provider, region and endpoint were used')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'llmgw;metrics' {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only requests since this long ago (24h, 7d, 90m) or this time (RFC 3339, or a date) [default: all]')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only this user''s requests [default: every user''s]')
@@ -490,6 +517,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the model catalogue and check availability')
             [CompletionResult]::new('conv', 'conv', [CompletionResultType]::ParameterValue, 'Create, list, show and delete stored conversations')
             [CompletionResult]::new('embed', 'embed', [CompletionResultType]::ParameterValue, 'One vector per input text, from an embedding model')
+            [CompletionResult]::new('image', 'image', [CompletionResultType]::ParameterValue, 'Draw with a text-to-image model and write PNG files')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Usage, latency, success rate and cost of recorded requests')
             [CompletionResult]::new('limits', 'limits', [CompletionResultType]::ParameterValue, 'The usage limits that apply to a user: used, left, and when each resets')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits')
@@ -535,6 +563,9 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             break
         }
         'llmgw;help;embed' {
+            break
+        }
+        'llmgw;help;image' {
             break
         }
         'llmgw;help;metrics' {

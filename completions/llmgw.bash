@@ -34,6 +34,9 @@ _llmgw() {
             llmgw,help)
                 cmd="llmgw__subcmd__help"
                 ;;
+            llmgw,image)
+                cmd="llmgw__subcmd__image"
+                ;;
             llmgw,limits)
                 cmd="llmgw__subcmd__limits"
                 ;;
@@ -115,6 +118,9 @@ _llmgw() {
             llmgw__subcmd__help,help)
                 cmd="llmgw__subcmd__help__subcmd__help"
                 ;;
+            llmgw__subcmd__help,image)
+                cmd="llmgw__subcmd__help__subcmd__image"
+                ;;
             llmgw__subcmd__help,limits)
                 cmd="llmgw__subcmd__help__subcmd__limits"
                 ;;
@@ -179,7 +185,7 @@ _llmgw() {
 
     case "${cmd}" in
         llmgw)
-            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv embed metrics limits report cache completions help"
+            opts="-q -v -h -V --config --db --json --quiet --verbose --color --help --version chat stream models conv embed image metrics limits report cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -779,7 +785,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__help)
-            opts="chat stream models conv embed metrics limits report cache completions help"
+            opts="chat stream models conv embed image metrics limits report cache completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -960,6 +966,20 @@ _llmgw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        llmgw__subcmd__help__subcmd__image)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         llmgw__subcmd__help__subcmd__limits)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1051,6 +1071,76 @@ _llmgw() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        llmgw__subcmd__image)
+            opts="-m -p -o -q -v -h --model --provider --output --count --size --seed --negative --force --user --no-log --config --db --json --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --negative)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1447,7 +1537,7 @@ _llmgw_dynamic() {
                 value="${word#*=}"
                 pass+=("${word%%=*}" "${value/#\~/$HOME}")
                 ;;
-            --by|--cache-ttl|--color|--concurrency|--config|--conv|--db|--dimensions|--fallback|--input-type|--limit|--max-tokens|--modality|--model|--name|--older-than|--output|--provider|--search|--since|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
+            --by|--cache-ttl|--color|--concurrency|--config|--conv|--count|--db|--dimensions|--fallback|--input-type|--limit|--max-tokens|--modality|--model|--name|--negative|--older-than|--output|--provider|--search|--seed|--since|--size|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
             -*) ;;
             *) positional+=("$word") ;;
         esac

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand models 'List the model catalogue and check availability'
             cand conv 'Create, list, show and delete stored conversations'
             cand embed 'One vector per input text, from an embedding model'
+            cand image 'Draw with a text-to-image model and write PNG files'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
             cand limits 'The usage limits that apply to a user: used, left, and when each resets'
             cand report 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
@@ -272,6 +273,31 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'llmgw;image'= {
+            cand -m 'A text-to-image model: id, alias or provider/modelId (`llmgw models list --modality text-to-image`)'
+            cand --model 'A text-to-image model: id, alias or provider/modelId (`llmgw models list --modality text-to-image`)'
+            cand -p 'Only consider models of this provider'
+            cand --provider 'Only consider models of this provider'
+            cand -o 'Write the image here (`-` for stdout, one image); with --count N: PATH-1.png .. PATH-N.png'
+            cand --output 'Write the image here (`-` for stdout, one image); with --count N: PATH-1.png .. PATH-N.png'
+            cand --count 'How many images'
+            cand --size 'WIDTHxHEIGHT, one the model makes [default: the model''s first size]'
+            cand --seed 'A seed, for images that can be made again'
+            cand --negative 'What the image must not show (models that take it)'
+            cand --user 'Who is asking, for the request record [default: $LLMGW_USER, else the login name]'
+            cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
+            cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
+            cand --color 'When to use color on stderr'
+            cand --force 'Overwrite files that exist'
+            cand --no-log 'Do not record the request for `metrics`'
+            cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
+            cand -q 'Print nothing but the answer (and errors)'
+            cand --quiet 'Print nothing but the answer (and errors)'
+            cand -v 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand --verbose 'Tell on stderr which config root, database, provider, region and endpoint were used'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'llmgw;metrics'= {
             cand --since 'Only requests since this long ago (24h, 7d, 90m) or this time (RFC 3339, or a date) [default: all]'
             cand --user 'Only this user''s requests [default: every user''s]'
@@ -390,6 +416,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand models 'List the model catalogue and check availability'
             cand conv 'Create, list, show and delete stored conversations'
             cand embed 'One vector per input text, from an embedding model'
+            cand image 'Draw with a text-to-image model and write PNG files'
             cand metrics 'Usage, latency, success rate and cost of recorded requests'
             cand limits 'The usage limits that apply to a user: used, left, and when each resets'
             cand report 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
@@ -425,6 +452,8 @@ set edit:completion:arg-completer[llmgw] = {|@words|
         }
         &'llmgw;help;embed'= {
         }
+        &'llmgw;help;image'= {
+        }
         &'llmgw;help;metrics'= {
         }
         &'llmgw;help;limits'= {
@@ -453,7 +482,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
 # completed by the generated completer above, which this one wraps.
 var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]
 set edit:completion:arg-completer[llmgw] = {|@words|
-    var value-options = ['--by' '--cache-ttl' '--color' '--concurrency' '--config' '--conv' '--db' '--dimensions' '--fallback' '--input-type' '--limit' '--max-tokens' '--modality' '--model' '--name' '--older-than' '--output' '--provider' '--search' '--since' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
+    var value-options = ['--by' '--cache-ttl' '--color' '--concurrency' '--config' '--conv' '--count' '--db' '--dimensions' '--fallback' '--input-type' '--limit' '--max-tokens' '--modality' '--model' '--name' '--negative' '--older-than' '--output' '--provider' '--search' '--seed' '--since' '--size' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
     var current = $words[-1]
     var typed = $current
     var prefix = ''

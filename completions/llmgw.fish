@@ -39,6 +39,7 @@ complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "stream" -d 'Send a prom
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "models" -d 'List the model catalogue and check availability'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "conv" -d 'Create, list, show and delete stored conversations'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "embed" -d 'One vector per input text, from an embedding model'
+complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "image" -d 'Draw with a text-to-image model and write PNG files'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "limits" -d 'The usage limits that apply to a user: used, left, and when each resets'
 complete -c llmgw -n "__fish_llmgw_needs_command" -f -a "report" -d 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
@@ -215,6 +216,25 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l json -d 'Print one
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -s h -l help -d 'Print help'
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -s m -l model -d 'A text-to-image model: id, alias or provider/modelId (`llmgw models list --modality text-to-image`)' -r -f -a "(__llmgw_candidates models)"
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -s p -l provider -d 'Only consider models of this provider' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -s o -l output -d 'Write the image here (`-` for stdout, one image); with --count N: PATH-1.png .. PATH-N.png' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l count -d 'How many images' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l size -d 'WIDTHxHEIGHT, one the model makes [default: the model\'s first size]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l seed -d 'A seed, for images that can be made again' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l negative -d 'What the image must not show (models that take it)' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l user -d 'Who is asking, for the request record [default: $LLMGW_USER, else the login name]' -r
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l db -d 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]' -r -F
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l force -d 'Overwrite files that exist'
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l no-log -d 'Do not record the request for `metrics`'
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -s q -l quiet -d 'Print nothing but the answer (and errors)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
+complete -c llmgw -n "__fish_llmgw_using_subcommand image" -s h -l help -d 'Print help'
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l since -d 'Only requests since this long ago (24h, 7d, 90m) or this time (RFC 3339, or a date) [default: all]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -l user -d 'Only this user\'s requests [default: every user\'s]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand metrics" -s m -l model -d 'Only this model (id, alias or provider/modelId)' -r -f -a "(__llmgw_candidates models)"
@@ -297,17 +317,18 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -l json -d 'Pri
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s q -l quiet -d 'Print nothing but the answer (and errors)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s v -l verbose -d 'Tell on stderr which config root, database, provider, region and endpoint were used'
 complete -c llmgw -n "__fish_llmgw_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "models" -d 'List the model catalogue and check availability'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "conv" -d 'Create, list, show and delete stored conversations'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "embed" -d 'One vector per input text, from an embedding model'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "limits" -d 'The usage limits that apply to a user: used, left, and when each resets'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "report" -d 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "cache" -d 'Show or clear the response cache'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed metrics limits report cache completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "chat" -d 'Send a prompt and print the whole reply'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "stream" -d 'Send a prompt and print the reply as it arrives'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "models" -d 'List the model catalogue and check availability'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "conv" -d 'Create, list, show and delete stored conversations'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "embed" -d 'One vector per input text, from an embedding model'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "image" -d 'Draw with a text-to-image model and write PNG files'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "metrics" -d 'Usage, latency, success rate and cost of recorded requests'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "limits" -d 'The usage limits that apply to a user: used, left, and when each resets'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "report" -d 'A self-contained HTML usage report with charts: totals, per day and model, latency, errors, users, limits'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "cache" -d 'Show or clear the response cache'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c llmgw -n "__fish_llmgw_using_subcommand help; and not __fish_seen_subcommand_from chat stream models conv embed image metrics limits report cache completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "list" -d 'List the models of the active catalogue'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from models" -f -a "status" -d 'Show whether models are available; with MODEL, that one model and its alternatives (exit 3 if unavailable)'
 complete -c llmgw -n "__fish_llmgw_using_subcommand help; and __fish_seen_subcommand_from conv" -f -a "create" -d 'Start a conversation and print its id'

@@ -124,7 +124,8 @@ fn embeddings(request: &Recorded) -> Reply {
             let text = text.as_str().unwrap_or_default();
             tokens += text.split_whitespace().count().max(1);
             let seed = text.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-            let vector: Vec<f64> = (0..256u32).map(|i| f64::from((seed ^ i.wrapping_mul(2_654_435_761)) % 1000) / 1000.0).collect();
+            let vector: Vec<f64> =
+                (0..256u32).map(|i| f64::from((seed ^ i.wrapping_mul(2_654_435_761)) % 1000) / 1000.0).collect();
             json!({"object": "embedding", "index": index, "embedding": vector})
         })
         .collect();

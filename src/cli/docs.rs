@@ -419,8 +419,8 @@ mod tests {
         let zsh = completion_script(Shell::Zsh);
         assert_eq!(
             zsh.matches(":MODEL:_llmgw_models'").count(),
-            12,
-            "-m, --model and --fallback of chat and stream, metrics, cache clear, embed"
+            14,
+            "-m, --model and --fallback of chat and stream, metrics, cache clear, embed, image"
         );
         assert_eq!(zsh.matches("::model -- Model id, alias or provider/modelId:_llmgw_models'").count(), 1);
         assert_eq!(zsh.matches(":_llmgw_conversations'").count(), 4, "--conv of chat and stream, conv show|delete");
@@ -438,7 +438,7 @@ mod tests {
         let wrapped = elvish.find("var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]").unwrap();
         assert!(generated < wrapped, "the hook wraps the completer the generated script registered");
         assert_eq!(elvish.matches("set edit:completion:arg-completer[llmgw] =").count(), 2);
-        assert!(elvish.contains("'--conv' '--db'") && elvish.contains("'-m' '-o' '-p'"), "value options");
+        assert!(["'--conv'", "'--db'", "'-m'", "'-o'", "'-p'"].iter().all(|o| elvish.contains(o)), "value options");
         assert!(elvish.contains("llmgw __complete $kind $@pass"));
 
         let powershell = completion_script(Shell::PowerShell);
@@ -446,7 +446,10 @@ mod tests {
         let hook = powershell.find("$llmgwValueOptions = @(").unwrap();
         let generated = powershell.find("$commandElements = $commandAst.CommandElements").unwrap();
         assert!(params < hook && hook < generated, "the hook runs first in the generated script block");
-        assert!(powershell.contains("'--conv', '--db'") && powershell.contains("'-m', '-o', '-p'"), "value options");
+        assert!(
+            ["'--conv',", "'--db',", "'-m',", "'-o',", "'-p',"].iter().all(|o| powershell.contains(o)),
+            "value options"
+        );
         assert!(powershell.contains("llmgw __complete $llmgwKind @llmgwPass"));
 
         for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {

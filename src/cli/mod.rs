@@ -10,6 +10,7 @@ mod complete;
 mod conv;
 pub mod docs;
 mod embed;
+mod image;
 mod limits;
 mod metrics;
 mod models;
@@ -106,6 +107,9 @@ pub enum Command {
     /// One vector per input text, from an embedding model
     #[command(after_help = embed::EXAMPLES)]
     Embed(embed::EmbedArgs),
+    /// Draw with a text-to-image model and write PNG files
+    #[command(after_help = image::EXAMPLES)]
+    Image(image::ImageArgs),
     /// Usage, latency, success rate and cost of recorded requests
     #[command(after_help = metrics::EXAMPLES)]
     Metrics(metrics::MetricsArgs),
@@ -243,6 +247,10 @@ fn dispatch(cli: Cli, out: &mut output::Output) -> Result<i32> {
         Command::Embed(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;
             runtime()?.block_on(embed::run(args, registry, &cli.global, out))
+        }
+        Command::Image(args) => {
+            let (registry, _) = load_registry(&cli.global, out)?;
+            runtime()?.block_on(image::run(args, registry, &cli.global, out))
         }
         Command::Limits(args) => {
             let (registry, _) = load_registry(&cli.global, out)?;

@@ -198,10 +198,13 @@ fn list_table(out: &mut Output, models: &[&Model], health: &dyn Fn(&Model) -> Op
     }
     let mut table = TextTable::new(&columns);
     for m in models {
-        let price = m
-            .pricing
-            .as_ref()
-            .map_or_else(|| String::from("-"), |p| format!("{:.2}/{:.2}", p.input_per_million, p.output_per_million));
+        let price = m.pricing.as_ref().map_or_else(
+            || String::from("-"),
+            |p| match p.per_image {
+                Some(each) => format!("{each:.3}/image"),
+                None => format!("{:.2}/{:.2}", p.input_per_million, p.output_per_million),
+            },
+        );
         let mut cells = vec![
             m.model_id.clone(),
             m.provider.clone(),
@@ -346,6 +349,8 @@ struct ModelJson<'a> {
     streaming: bool,
     input_per_million: Option<f64>,
     output_per_million: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_image: Option<f64>,
 }
 
 impl<'a> From<&'a Model> for ModelJson<'a> {
@@ -363,6 +368,7 @@ impl<'a> From<&'a Model> for ModelJson<'a> {
             streaming: m.streaming,
             input_per_million: m.pricing.as_ref().map(|p| p.input_per_million),
             output_per_million: m.pricing.as_ref().map(|p| p.output_per_million),
+            per_image: m.pricing.as_ref().and_then(|p| p.per_image),
         }
     }
 }

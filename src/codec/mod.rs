@@ -15,6 +15,7 @@
 pub mod anthropic;
 pub mod bedrock_embeddings;
 pub mod embeddings;
+pub mod images;
 pub mod meta;
 pub mod openai;
 

@@ -21,8 +21,10 @@ pub(super) const FILES: &[(&str, &str)] = &[
     ("vendors/meta.json", include_str!("../../config/vendors/meta.json")),
     ("vendors/mistral.json", include_str!("../../config/vendors/mistral.json")),
     ("vendors/openai.json", include_str!("../../config/vendors/openai.json")),
+    ("vendors/stability.json", include_str!("../../config/vendors/stability.json")),
     ("modalities/text-to-text.json", include_str!("../../config/modalities/text-to-text.json")),
     ("modalities/text-to-embedding.json", include_str!("../../config/modalities/text-to-embedding.json")),
+    ("modalities/text-to-image.json", include_str!("../../config/modalities/text-to-image.json")),
     ("system/defaults.json", include_str!("../../config/system/defaults.json")),
 ];
 

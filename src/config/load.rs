@@ -107,8 +107,11 @@ struct ModelEntry {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 struct ModelCapabilities {
     streaming: Option<bool>,
+    #[serde(default)]
+    image_sizes: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -603,8 +606,15 @@ fn build_model(
     }
     in_range(entry.max_output_tokens, 1..=MAX_TOKENS, "tokens").map_err(|m| error("maxOutputTokens", m))?;
     in_range(entry.context_window, 1..=MAX_CONTEXT, "tokens").map_err(|m| error("contextWindow", m))?;
+    if let Some(at) = entry.capabilities.image_sizes.iter().position(|size| parse_size(size).is_none()) {
+        let message = format!("'{}' is not a size WIDTHxHEIGHT (1024x1024)", entry.capabilities.image_sizes[at]);
+        return Err(error(&format!("capabilities.imageSizes[{at}]"), message));
+    }
     if let Some(p) = entry.pricing {
         price(p.input_per_million).map_err(|m| error("pricing.inputPerMillion", m))?;
+        if let Some(per_image) = p.per_image {
+            price(per_image).map_err(|m| error("pricing.perImage", m))?;
+        }
         price(p.output_per_million).map_err(|m| error("pricing.outputPerMillion", m))?;
     }
     let gateway = entry.llmgateway;
@@ -628,6 +638,7 @@ fn build_model(
         billing,
         provisioned,
         streaming: entry.capabilities.streaming.unwrap_or(vendor.streaming),
+        image_sizes: entry.capabilities.image_sizes,
         pricing: entry.pricing,
         context_window: entry.context_window,
         max_output_tokens: entry.max_output_tokens,
@@ -709,4 +720,11 @@ fn check_aliases(source: &Source, catalogue: &Catalogue) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `1024x768` -> (1024, 768): both above 0 and at most 16,384.
+pub fn parse_size(text: &str) -> Option<(u32, u32)> {
+    let (w, h) = text.trim().split_once(['x', 'X'])?;
+    let (w, h): (u32, u32) = (w.parse().ok()?, h.parse().ok()?);
+    ((1..=16_384).contains(&w) && (1..=16_384).contains(&h)).then_some((w, h))
 }

@@ -17,6 +17,7 @@
 
 mod builtin;
 pub mod limits;
+pub use load::parse_size;
 mod load;
 pub use limits::{Dim, Limit, LimitRule, Resource, Scope, Window};
 pub mod profile;
@@ -134,12 +135,15 @@ fn normalize_word(s: &str) -> String {
     s.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).map(|c| c.to_ascii_uppercase()).collect()
 }
 
-/// On-demand prices in US dollars per million tokens.
+/// On-demand prices in US dollars: per million tokens, and per image for image models.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Pricing {
+    #[serde(default)]
     pub input_per_million: f64,
+    #[serde(default)]
     pub output_per_million: f64,
+    pub per_image: Option<f64>,
 }
 
 /// One model of one provider, as the catalogue describes it.
@@ -161,6 +165,8 @@ pub struct Model {
     pub billing: Billing,
     pub provisioned: bool,
     pub streaming: bool,
+    /// The image sizes an image model makes (`capabilities.imageSizes`, `WIDTHxHEIGHT`); empty: any it takes.
+    pub image_sizes: Vec<String>,
     pub pricing: Option<Pricing>,
     pub context_window: Option<u64>,
     pub max_output_tokens: Option<u32>,

@@ -329,7 +329,7 @@ fn yaml_files_are_accepted() {
     assert_eq!(m.status, Status::NotReady);
     assert_eq!(m.status_reason.as_deref(), Some("later"));
     assert_eq!(m.billing, Billing::OnDemand);
-    assert_eq!(m.pricing, Some(Pricing { input_per_million: 1.5, output_per_million: 2.0 }));
+    assert_eq!(m.pricing, Some(Pricing { input_per_million: 1.5, output_per_million: 2.0, per_image: None }));
     assert!(!m.streaming, "the vendor's streaming is the default");
     let Transport::Bedrock(bedrock) = &reg.provider("p").unwrap().transport else { panic!("type bedrock") };
     assert_eq!(bedrock.region.as_deref(), Some("eu-west-1"));

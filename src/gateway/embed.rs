@@ -168,7 +168,8 @@ impl Gateway {
         Ok(model)
     }
 
-    fn record_quietly(&self, record: &crate::store::RequestRecord) -> Vec<RecordWarning> {
+    /// Record one request (embed, image) wherever the recorder puts records; what went wrong, as warnings.
+    pub(super) fn record_quietly(&self, record: &crate::store::RequestRecord) -> Vec<RecordWarning> {
         let mut slot = match self.recorder.lock() {
             Ok(slot) => slot,
             Err(_) => {

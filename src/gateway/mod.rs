@@ -25,6 +25,7 @@ mod cache;
 mod embed;
 mod fallback;
 mod health;
+mod image;
 mod limits;
 mod profile;
 mod request;
@@ -32,6 +33,7 @@ mod request;
 pub use attempt::{cost, new_request_id};
 pub use embed::{BATCH, EMBEDDING, EmbedOutcome, EmbedRequest, Vector};
 pub use health::{HealthReport, HealthStatus};
+pub use image::{IMAGE, ImageOutcome, ImageRequest, Images, MAX_IMAGES};
 pub use request::{CachePolicy, Delivery, ModelChoice, Outcome, Request};
 
 use crate::config::{Model, Registry};

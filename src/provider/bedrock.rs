@@ -17,6 +17,7 @@
 
 mod check;
 mod embed;
+mod image;
 
 use super::{Limits, Wait, error_chain, next_or_idle, non_empty_env, timed_out};
 use crate::codec::{self, Encoding, Step};

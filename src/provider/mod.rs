@@ -113,6 +113,20 @@ impl Client {
         }
     }
 
+    /// Draw the images `ask` describes with `model`, as PNG bytes.
+    pub async fn draw(
+        &self,
+        model: &Model,
+        ask: &crate::codec::images::ImageAsk,
+        limits: Limits,
+    ) -> Result<crate::codec::images::Drawn> {
+        match self {
+            Client::OpenAi(o) => o.draw(model, ask, limits.timeout).await.map_err(|e| o.redactor.error(e)),
+            Client::Bedrock(b) => b.draw(model, ask, limits).await.map_err(|e| b.redactor.error(e)),
+            Client::Local(_) => Err(crate::Error::Usage("the offline provider has no image model".into())),
+        }
+    }
+
     pub async fn chat(&self, model: &Model, req: &ChatRequest, limits: Limits) -> Result<Completion> {
         match self {
             Client::Bedrock(b) => b.chat(model, req, limits).await.map_err(|e| b.redactor.error(e)),

@@ -299,6 +299,30 @@ impl OpenAi {
         tokio::time::timeout(timeout, work).await.map_err(|_| timed_out(&self.name, timeout, Wait::Reply))?
     }
 
+    /// Draw `ask` with an image model (`POST .../images/generations`), within `timeout`.
+    pub async fn draw(
+        &self,
+        model: &Model,
+        ask: &crate::codec::images::ImageAsk,
+        timeout: Duration,
+    ) -> Result<crate::codec::images::Drawn> {
+        let url = match &self.shape {
+            Shape::OpenAi { base } => format!("{base}/images/generations"),
+            Shape::Azure { endpoint, api_version } => format!(
+                "{endpoint}/openai/deployments/{}/images/generations?api-version={}",
+                encode_component(model.deployment()),
+                encode_component(api_version)
+            ),
+        };
+        let body = crate::codec::images::openai_body(&model.model_id, ask);
+        let work = async {
+            let response = self.send_to(&url, model, body).await?;
+            let bytes = response.bytes().await.map_err(|e| self.broken(&e))?;
+            crate::codec::images::openai_decode(&bytes).map_err(|e| self.named(e))
+        };
+        tokio::time::timeout(timeout, work).await.map_err(|_| timed_out(&self.name, timeout, Wait::Reply))?
+    }
+
     /// POST `body` to the model's chat endpoint, retrying what waiting can fix; a 2xx response or the mapped error.
     async fn send(&self, model: &Model, body: Vec<u8>) -> Result<reqwest::Response> {
         self.send_to(&self.url(model), model, body).await

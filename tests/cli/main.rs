@@ -23,6 +23,7 @@ mod conv_concurrency;
 mod embed;
 mod fallback;
 mod health;
+mod image;
 mod kept_files;
 mod limits;
 mod metrics;

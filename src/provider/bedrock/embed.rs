@@ -63,7 +63,7 @@ impl Bedrock {
     }
 
     /// InvokeModel with `body`: the reply's body.
-    async fn invoke(&self, model: &Model, body: Vec<u8>) -> Result<Vec<u8>> {
+    pub(super) async fn invoke(&self, model: &Model, body: Vec<u8>) -> Result<Vec<u8>> {
         let out = self
             .client
             .invoke_model()
