@@ -9,7 +9,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
     # `models status`, conversation ids and names after --conv and for `conv show|delete`, asked from
     # `llmgw __complete` with the --config, --db and --user of the line being completed. Every other position is
     # completed by the generated code below.
-    $llmgwValueOptions = @('--by', '--cache-ttl', '--color', '--concurrency', '--config', '--conv', '--count', '--db', '--dimensions', '--fallback', '--input-type', '--limit', '--max-tokens', '--modality', '--model', '--name', '--negative', '--older-than', '--output', '--provider', '--search', '--seed', '--since', '--size', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-o', '-p', '-s')
+    $llmgwValueOptions = @('--attach', '--by', '--cache-ttl', '--color', '--concurrency', '--config', '--conv', '--count', '--db', '--dimensions', '--fallback', '--input-type', '--limit', '--max-tokens', '--modality', '--model', '--name', '--negative', '--older-than', '--output', '--provider', '--search', '--seed', '--since', '--size', '--status', '--stop', '--system', '--temperature', '--timeout', '--title', '--top-p', '--user', '--vendor', '-m', '-o', '-p', '-s')
     $llmgwBefore = @(
         foreach ($element in $commandAst.CommandElements) {
             if ($element.Extent.EndOffset -lt $cursorPosition) {
@@ -125,6 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--top-p', '--top-p', [CompletionResultType]::ParameterName, 'Nucleus sampling, 0 to 1')
             [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop when the model writes this text (repeatable)')
             [CompletionResult]::new('--fallback', '--fallback', [CompletionResultType]::ParameterName, 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue''s fallbacks)')
+            [CompletionResult]::new('--attach', '--attach', [CompletionResultType]::ParameterName, 'Send this image (png, jpeg, gif, webp) or document (pdf) with the prompt (repeatable; models whose catalogue inputTypes take it; the type is read from the file''s bytes)')
             [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')
@@ -156,6 +157,7 @@ Register-ArgumentCompleter -Native -CommandName 'llmgw' -ScriptBlock {
             [CompletionResult]::new('--top-p', '--top-p', [CompletionResultType]::ParameterName, 'Nucleus sampling, 0 to 1')
             [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop when the model writes this text (repeatable)')
             [CompletionResult]::new('--fallback', '--fallback', [CompletionResultType]::ParameterName, 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue''s fallbacks)')
+            [CompletionResult]::new('--attach', '--attach', [CompletionResultType]::ParameterName, 'Send this image (png, jpeg, gif, webp) or document (pdf) with the prompt (repeatable; models whose catalogue inputTypes take it; the type is read from the file''s bytes)')
             [CompletionResult]::new('--cache-ttl', '--cache-ttl', [CompletionResultType]::ParameterName, 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)')

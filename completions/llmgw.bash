@@ -357,7 +357,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__chat)
-            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --fallback --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --fallback --attach --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -412,6 +412,10 @@ _llmgw() {
                     return 0
                     ;;
                 --fallback)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attach)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1421,7 +1425,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__stream)
-            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --fallback --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -s -q -v -h --model --provider --system --conv --user --no-log --max-tokens --temperature --top-p --stop --fallback --attach --cache --no-cache --cache-ttl --timeout --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1476,6 +1480,10 @@ _llmgw() {
                     return 0
                     ;;
                 --fallback)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attach)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1537,7 +1545,7 @@ _llmgw_dynamic() {
                 value="${word#*=}"
                 pass+=("${word%%=*}" "${value/#\~/$HOME}")
                 ;;
-            --by|--cache-ttl|--color|--concurrency|--config|--conv|--count|--db|--dimensions|--fallback|--input-type|--limit|--max-tokens|--modality|--model|--name|--negative|--older-than|--output|--provider|--search|--seed|--since|--size|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
+            --attach|--by|--cache-ttl|--color|--concurrency|--config|--conv|--count|--db|--dimensions|--fallback|--input-type|--limit|--max-tokens|--modality|--model|--name|--negative|--older-than|--output|--provider|--search|--seed|--since|--size|--status|--stop|--system|--temperature|--timeout|--title|--top-p|--user|--vendor|-m|-o|-p|-s) value_of="$word" ;;
             -*) ;;
             *) positional+=("$word") ;;
         esac

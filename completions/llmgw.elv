@@ -57,6 +57,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --top-p 'Nucleus sampling, 0 to 1'
             cand --stop 'Stop when the model writes this text (repeatable)'
             cand --fallback 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue''s fallbacks)'
+            cand --attach 'Send this image (png, jpeg, gif, webp) or document (pdf) with the prompt (repeatable; models whose catalogue inputTypes take it; the type is read from the file''s bytes)'
             cand --cache-ttl 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]'
             cand --timeout 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]'
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
@@ -87,6 +88,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --top-p 'Nucleus sampling, 0 to 1'
             cand --stop 'Stop when the model writes this text (repeatable)'
             cand --fallback 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue''s fallbacks)'
+            cand --attach 'Send this image (png, jpeg, gif, webp) or document (pdf) with the prompt (repeatable; models whose catalogue inputTypes take it; the type is read from the file''s bytes)'
             cand --cache-ttl 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config''s ttl, 7d]'
             cand --timeout 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]'
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
@@ -482,7 +484,7 @@ set edit:completion:arg-completer[llmgw] = {|@words|
 # completed by the generated completer above, which this one wraps.
 var llmgw-generated-completer = $edit:completion:arg-completer[llmgw]
 set edit:completion:arg-completer[llmgw] = {|@words|
-    var value-options = ['--by' '--cache-ttl' '--color' '--concurrency' '--config' '--conv' '--count' '--db' '--dimensions' '--fallback' '--input-type' '--limit' '--max-tokens' '--modality' '--model' '--name' '--negative' '--older-than' '--output' '--provider' '--search' '--seed' '--since' '--size' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
+    var value-options = ['--attach' '--by' '--cache-ttl' '--color' '--concurrency' '--config' '--conv' '--count' '--db' '--dimensions' '--fallback' '--input-type' '--limit' '--max-tokens' '--modality' '--model' '--name' '--negative' '--older-than' '--output' '--provider' '--search' '--seed' '--since' '--size' '--status' '--stop' '--system' '--temperature' '--timeout' '--title' '--top-p' '--user' '--vendor' '-m' '-o' '-p' '-s']
     var current = $words[-1]
     var typed = $current
     var prefix = ''

@@ -56,6 +56,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l temperature -d 'Sam
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l top-p -d 'Nucleus sampling, 0 to 1' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l stop -d 'Stop when the model writes this text (repeatable)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l fallback -d 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue\'s fallbacks)' -r -f -a "(__llmgw_candidates models)"
+complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l attach -d 'Send this image (png, jpeg, gif, webp) or document (pdf) with the prompt (repeatable; models whose catalogue inputTypes take it; the type is read from the file\'s bytes)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l cache-ttl -d 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config\'s ttl, 7d]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand chat" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F
@@ -80,6 +81,7 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l temperature -d 'S
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l top-p -d 'Nucleus sampling, 0 to 1' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l stop -d 'Stop when the model writes this text (repeatable)' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l fallback -d 'When the model fails in a way another could fix (rate limited, provider or network failure, timeout, not ready) before any text is out, try this one (repeatable, in order; then the catalogue\'s fallbacks)' -r -f -a "(__llmgw_candidates models)"
+complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l attach -d 'Send this image (png, jpeg, gif, webp) or document (pdf) with the prompt (repeatable; models whose catalogue inputTypes take it; the type is read from the file\'s bytes)' -r -F
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l cache-ttl -d 'Only a reply stored at most this long ago may answer (30s, 10m, 12h, 7d); implies --cache [default: the config\'s ttl, 7d]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l timeout -d 'Give up after this many seconds (chat: the whole reply; stream: any silence) [default: from config]' -r
 complete -c llmgw -n "__fish_llmgw_using_subcommand stream" -l config -d 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)' -r -F

@@ -149,6 +149,15 @@ impl std::fmt::Display for ReadError {
 
 /// The text of a regular file (links followed) of at most `limit` bytes. A missing file is `Ok(None)`.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<String>, ReadError> {
+    let Some(bytes) = read_bytes_bounded(path, limit)? else { return Ok(None) };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| ReadError::Io(io::Error::new(io::ErrorKind::InvalidData, "it is not valid UTF-8")))
+}
+
+/// The bytes of a regular file (links followed) of at most `limit` bytes (an attachment). A missing file is
+/// `Ok(None)`.
+pub fn read_bytes_bounded(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -174,9 +183,7 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Option<String>, ReadError
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge { limit });
     }
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| ReadError::Io(io::Error::new(io::ErrorKind::InvalidData, "it is not valid UTF-8")))
+    Ok(Some(bytes))
 }
 
 #[cfg(all(test, unix))]

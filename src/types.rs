@@ -25,14 +25,65 @@ impl Role {
 pub struct Message {
     pub role: Role,
     pub content: String,
+    /// Images and documents sent with the message (`--attach`), before its text.
+    #[serde(skip)]
+    pub attachments: Vec<Attachment>,
 }
 
 impl Message {
     pub fn user(content: impl Into<String>) -> Self {
-        Message { role: Role::User, content: content.into() }
+        Message { role: Role::User, content: content.into(), attachments: Vec::new() }
     }
     pub fn assistant(content: impl Into<String>) -> Self {
-        Message { role: Role::Assistant, content: content.into() }
+        Message { role: Role::Assistant, content: content.into(), attachments: Vec::new() }
+    }
+}
+
+/// A file sent with a message: an image or a document, its type read from its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    /// The file's name, for messages and `conv show`.
+    pub name: String,
+    pub media: Media,
+    pub bytes: std::sync::Arc<Vec<u8>>,
+}
+
+/// What a file is, told from its first bytes (never from its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    Png,
+    Jpeg,
+    Gif,
+    Webp,
+    Pdf,
+}
+
+impl Media {
+    /// The type of `bytes`, by their signature; `None` for anything else.
+    pub fn sniff(bytes: &[u8]) -> Option<Media> {
+        match bytes {
+            [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => Some(Media::Png),
+            [0xff, 0xd8, 0xff, ..] => Some(Media::Jpeg),
+            [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some(Media::Gif),
+            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some(Media::Webp),
+            [b'%', b'P', b'D', b'F', b'-', ..] => Some(Media::Pdf),
+            _ => None,
+        }
+    }
+
+    pub fn mime(self) -> &'static str {
+        match self {
+            Media::Png => "image/png",
+            Media::Jpeg => "image/jpeg",
+            Media::Gif => "image/gif",
+            Media::Webp => "image/webp",
+            Media::Pdf => "application/pdf",
+        }
+    }
+
+    /// `image` or `document`: the catalogue's `inputTypes` word a model must have to take it.
+    pub fn kind(self) -> &'static str {
+        if self == Media::Pdf { "document" } else { "image" }
     }
 }
 

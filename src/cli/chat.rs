@@ -11,7 +11,7 @@ use crate::config::Registry;
 use crate::error::Signal;
 use crate::gateway::{CachePolicy, Delivery, Gateway, ModelChoice, Request};
 use crate::store::recorder::Lifetime;
-use crate::types::{EventSink, Params, Progress, Response};
+use crate::types::{Attachment, EventSink, Media, Params, Progress, Response};
 use crate::{Error, Result};
 use clap::Args;
 use serde::Serialize;
@@ -73,6 +73,10 @@ pub struct ChatArgs {
     /// ready) before any text is out, try this one (repeatable, in order; then the catalogue's fallbacks)
     #[arg(long, value_name = "MODEL")]
     pub fallback: Vec<String>,
+    /// Send this image (png, jpeg, gif, webp) or document (pdf) with the prompt (repeatable; models whose catalogue
+    /// inputTypes take it; the type is read from the file's bytes)
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<std::path::PathBuf>,
     /// Answer from the response cache when it holds this request's reply, and keep the reply there [default: on
     /// when config/system/cache.json says enabled]
     #[arg(long, conflicts_with = "no_cache")]
@@ -108,6 +112,7 @@ pub async fn run(
         timeout: timeout(args.timeout)?,
         params: params(&args)?,
         prompt: prompt(&args.prompt, out)?,
+        attachments: attachments(&args.attach, args.conv.is_some())?,
         system: args.system.clone(),
         conversation: args.conv.clone(),
         user: super::user(args.user.as_deref()),
@@ -278,6 +283,38 @@ impl EventSink for Sink<'_> {
             }
         }
     }
+}
+
+/// The largest file `--attach` reads (every provider's limit is below it; the gateway checks the real one).
+const MAX_ATTACHMENT: u64 = 32 * 1024 * 1024;
+
+/// Each `--attach` file, read and typed by its bytes.
+fn attachments(paths: &[std::path::PathBuf], conversation: bool) -> Result<Vec<Attachment>> {
+    if !paths.is_empty() && conversation {
+        return Err(Error::Usage(
+            "--attach with --conv is not built yet (the conversation would not keep the file for later turns); \
+             send the file without --conv"
+                .into(),
+        ));
+    }
+    paths
+        .iter()
+        .map(|path| {
+            let shown = path.display();
+            let bytes = match crate::files::read_bytes_bounded(path, MAX_ATTACHMENT) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => return Err(Error::Usage(format!("--attach {shown}: no such file"))),
+                Err(e) => return Err(Error::Usage(format!("--attach {shown}: {e}"))),
+            };
+            let media = Media::sniff(&bytes).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--attach {shown}: not a PNG, JPEG, GIF, WebP image or a PDF (read from its bytes)"
+                ))
+            })?;
+            let name = path.file_name().map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
+            Ok(Attachment { name, media, bytes: std::sync::Arc::new(bytes) })
+        })
+        .collect()
 }
 
 fn cache_policy(args: &ChatArgs) -> CachePolicy {

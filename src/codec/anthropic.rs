@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use super::{Codec, Encoding, Step, StreamDecoder};
-use crate::types::{ChatRequest, Completion, Role, StreamEnd, Usage};
+use crate::types::{Attachment, ChatRequest, Completion, Media, Role, StreamEnd, Usage};
 use crate::{Error, Result};
 
 /// The Messages API version that Bedrock expects in the body.
@@ -85,12 +85,19 @@ fn normalize_stop_reason(reason: &str) -> String {
 fn turns(req: &ChatRequest) -> Result<Vec<Turn<'_>>> {
     let mut turns: Vec<Turn<'_>> = Vec::with_capacity(req.messages.len());
     for message in &req.messages {
-        if message.content.trim().is_empty() {
+        if message.content.trim().is_empty() && message.attachments.is_empty() {
             continue; // Anthropic refuses blank text blocks; leaving one out loses nothing.
         }
         match turns.last_mut() {
-            Some(last) if last.role == message.role => join(&mut last.content, &message.content),
-            _ => turns.push(Turn { role: message.role, content: Cow::Borrowed(&message.content) }),
+            Some(last) if last.role == message.role => {
+                join(&mut last.content, &message.content);
+                last.attachments.extend(message.attachments.iter());
+            }
+            _ => turns.push(Turn {
+                role: message.role,
+                content: Cow::Borrowed(&message.content),
+                attachments: message.attachments.iter().collect(),
+            }),
         }
     }
     // The first turn must be the user's. An opening assistant turn is folded into the user turn after it (which
@@ -153,15 +160,37 @@ struct RequestBody<'a> {
     stop_sequences: &'a [String],
 }
 
-#[derive(Serialize)]
 struct Turn<'a> {
-    #[serde(serialize_with = "role_str")]
     role: Role,
     content: Cow<'a, str>,
+    attachments: Vec<&'a Attachment>,
 }
 
-fn role_str<S: serde::Serializer>(role: &Role, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(role.as_str())
+/// `{"role", "content"}`: the text alone, or with attachments Claude's base64 `image` and `document` blocks and
+/// then the text.
+impl Serialize for Turn<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut turn = s.serialize_struct("Turn", 2)?;
+        turn.serialize_field("role", self.role.as_str())?;
+        if self.attachments.is_empty() {
+            turn.serialize_field("content", &*self.content)?;
+        } else {
+            let mut blocks: Vec<serde_json::Value> = self
+                .attachments
+                .iter()
+                .map(|a| {
+                    let kind = if a.media == Media::Pdf { "document" } else { "image" };
+                    serde_json::json!({"type": kind, "source": {"type": "base64", "media_type": a.media.mime(), "data": super::base64(&a.bytes)}})
+                })
+                .collect();
+            if !self.content.trim().is_empty() {
+                blocks.push(serde_json::json!({"type": "text", "text": &*self.content}));
+            }
+            turn.serialize_field("content", &blocks)?;
+        }
+        turn.end()
+    }
 }
 
 #[derive(Deserialize)]

@@ -114,3 +114,9 @@ pub(crate) fn words_in_request(req: &ChatRequest) -> u64 {
 /// The [`Encoding`] of the unit tests of InvokeModel codecs, which ignore it.
 #[cfg(test)]
 pub(crate) const INVOKE: Encoding<'static> = Encoding { model_id: "test-model", stream: false };
+
+/// Bytes as standard base64, for the attachments every vendor takes inline.
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

@@ -84,7 +84,20 @@ pub fn body(model_id: &str, req: &ChatRequest, stream: bool) -> Value {
             Role::User => "user",
             Role::Assistant => "assistant",
         };
-        messages.push(json!({"role": role, "content": m.content}));
+        if m.attachments.is_empty() {
+            messages.push(json!({"role": role, "content": m.content}));
+            continue;
+        }
+        // Images as data URLs in `image_url` parts, then the text (PDFs are checked out before: no model here takes them).
+        let mut parts: Vec<Value> = m
+            .attachments
+            .iter()
+            .map(|a| json!({"type": "image_url", "image_url": {"url": format!("data:{};base64,{}", a.media.mime(), super::base64(&a.bytes))}}))
+            .collect();
+        if !m.content.trim().is_empty() {
+            parts.push(json!({"type": "text", "text": m.content}));
+        }
+        messages.push(json!({"role": role, "content": parts}));
     }
     let mut body = json!({"model": model_id, "messages": messages});
     let p = &req.params;

@@ -112,6 +112,9 @@ struct ModelCapabilities {
     streaming: Option<bool>,
     #[serde(default)]
     image_sizes: Vec<String>,
+    /// What a model takes besides text: `image`, `document`.
+    #[serde(default)]
+    input_types: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -606,6 +609,12 @@ fn build_model(
     }
     in_range(entry.max_output_tokens, 1..=MAX_TOKENS, "tokens").map_err(|m| error("maxOutputTokens", m))?;
     in_range(entry.context_window, 1..=MAX_CONTEXT, "tokens").map_err(|m| error("contextWindow", m))?;
+    if let Some(at) =
+        entry.capabilities.input_types.iter().position(|t| !matches!(t.as_str(), "text" | "image" | "document"))
+    {
+        let message = format!("'{}' is not an input type (text, image, document)", entry.capabilities.input_types[at]);
+        return Err(error(&format!("capabilities.inputTypes[{at}]"), message));
+    }
     if let Some(at) = entry.capabilities.image_sizes.iter().position(|size| parse_size(size).is_none()) {
         let message = format!("'{}' is not a size WIDTHxHEIGHT (1024x1024)", entry.capabilities.image_sizes[at]);
         return Err(error(&format!("capabilities.imageSizes[{at}]"), message));
@@ -639,6 +648,7 @@ fn build_model(
         provisioned,
         streaming: entry.capabilities.streaming.unwrap_or(vendor.streaming),
         image_sizes: entry.capabilities.image_sizes,
+        input_types: entry.capabilities.input_types,
         pricing: entry.pricing,
         context_window: entry.context_window,
         max_output_tokens: entry.max_output_tokens,

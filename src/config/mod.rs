@@ -167,6 +167,8 @@ pub struct Model {
     pub streaming: bool,
     /// The image sizes an image model makes (`capabilities.imageSizes`, `WIDTHxHEIGHT`); empty: any it takes.
     pub image_sizes: Vec<String>,
+    /// What the model takes besides text (`capabilities.inputTypes`): `image`, `document`.
+    pub input_types: Vec<String>,
     pub pricing: Option<Pricing>,
     pub context_window: Option<u64>,
     pub max_output_tokens: Option<u32>,

@@ -36,7 +36,19 @@ pub(super) fn cache_use(policy: CachePolicy, settings: &CacheSettings) -> Option
 
 /// The key of `chat` sent to the model `model_id` of `provider`.
 pub(super) fn key(provider: &str, model_id: &str, chat: &ChatRequest) -> [u8; 32] {
-    let messages: Vec<(&str, &str)> = chat.messages.iter().map(|m| (m.role.as_str(), m.content.as_str())).collect();
+    // An attachment counts by its type and the SHA-256 of its bytes.
+    let messages: Vec<(&str, &str, Vec<String>)> = chat
+        .messages
+        .iter()
+        .map(|m| {
+            let files = m
+                .attachments
+                .iter()
+                .map(|a| format!("{}:{}", a.media.mime(), crate::codec::base64(&Sha256::digest(a.bytes.as_slice()))))
+                .collect();
+            (m.role.as_str(), m.content.as_str(), files)
+        })
+        .collect();
     let p = &chat.params;
     let form = serde_json::json!({
         "v": KEY_VERSION,

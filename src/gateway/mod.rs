@@ -20,6 +20,7 @@
 //! Where records go is the [`Recorder`]'s decision (the spool for a short-lived process, the store for a
 //! long-lived one); the gateway only tells it what to record and when the store itself is needed.
 
+mod attach;
 mod attempt;
 mod cache;
 mod embed;
@@ -106,6 +107,9 @@ impl Gateway {
                 Err(err) => return Outcome::failed(err),
             },
             None => chat.messages.push(Message::user(req.prompt.clone())),
+        }
+        if let Some(last) = chat.messages.last_mut() {
+            last.attachments = req.attachments.clone();
         }
 
         // 3 and 4, for the model asked for and then each fallback while the failure is one another model could fix
@@ -305,6 +309,7 @@ impl Gateway {
         warnings: &mut Vec<RecordWarning>,
     ) -> Result<Response> {
         self.check_capabilities(model, req)?;
+        self.check_attachments(model, &req.attachments)?;
         sink.progress(Progress::Model { model_id: &model.model_id, provider: &model.provider, vendor: &model.vendor });
         self.fill_defaults(model, &mut chat);
         let cache = cache.map(|c| (c, cache::key(&model.provider, &model.model_id, &chat)));
@@ -507,7 +512,7 @@ impl Gateway {
 /// Claude turn is sent to Llama in the Llama template).
 fn history(stored: &[StoredMessage], prompt: &str) -> Vec<Message> {
     let mut messages: Vec<Message> =
-        stored.iter().map(|m| Message { role: m.role, content: m.content.clone() }).collect();
+        stored.iter().map(|m| Message { role: m.role, content: m.content.clone(), attachments: Vec::new() }).collect();
     messages.push(Message::user(prompt));
     messages
 }

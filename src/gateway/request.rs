@@ -54,6 +54,8 @@ pub struct Request {
     /// Overrides the provider's request timeout.
     pub timeout: Option<Duration>,
     pub prompt: String,
+    /// Images and documents sent with the prompt (`--attach`).
+    pub attachments: Vec<crate::types::Attachment>,
     /// Overrides the conversation's stored system prompt for this request.
     pub system: Option<String>,
     pub params: Params,

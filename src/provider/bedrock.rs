@@ -426,11 +426,41 @@ mod converse {
                 Role::User => bt::ConversationRole::User,
                 Role::Assistant => bt::ConversationRole::Assistant,
             };
-            let message = bt::Message::builder()
-                .role(role)
-                .content(bt::ContentBlock::Text(m.content.clone()))
-                .build()
-                .map_err(|e| Error::Internal(e.to_string()))?;
+            let mut builder = bt::Message::builder().role(role);
+            // Converse's image and document blocks, each before the text (a document needs a name).
+            for (i, a) in m.attachments.iter().enumerate() {
+                let bytes = aws_sdk_bedrockruntime::primitives::Blob::new(a.bytes.as_slice());
+                let block = match a.media {
+                    crate::types::Media::Pdf => bt::ContentBlock::Document(
+                        bt::DocumentBlock::builder()
+                            .format(bt::DocumentFormat::Pdf)
+                            .name(document_name(&a.name, i))
+                            .source(bt::DocumentSource::Bytes(bytes))
+                            .build()
+                            .map_err(|e| Error::Internal(e.to_string()))?,
+                    ),
+                    media => {
+                        let format = match media {
+                            crate::types::Media::Png => bt::ImageFormat::Png,
+                            crate::types::Media::Jpeg => bt::ImageFormat::Jpeg,
+                            crate::types::Media::Gif => bt::ImageFormat::Gif,
+                            _ => bt::ImageFormat::Webp,
+                        };
+                        bt::ContentBlock::Image(
+                            bt::ImageBlock::builder()
+                                .format(format)
+                                .source(bt::ImageSource::Bytes(bytes))
+                                .build()
+                                .map_err(|e| Error::Internal(e.to_string()))?,
+                        )
+                    }
+                };
+                builder = builder.content(block);
+            }
+            if !m.content.trim().is_empty() || m.attachments.is_empty() {
+                builder = builder.content(bt::ContentBlock::Text(m.content.clone()));
+            }
+            let message = builder.build().map_err(|e| Error::Internal(e.to_string()))?;
             messages.push(message);
         }
         let system = req.system.as_ref().map(|s| vec![bt::SystemContentBlock::Text(s.clone())]);
@@ -442,6 +472,15 @@ mod converse {
             .set_stop_sequences((!p.stop.is_empty()).then(|| p.stop.clone()))
             .build();
         Ok((messages, system, config))
+    }
+
+    /// A document's name as Converse takes it: letters, digits, spaces, hyphens, parentheses and brackets only.
+    fn document_name(file: &str, index: usize) -> String {
+        let stem = std::path::Path::new(file).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let clean: String =
+            stem.chars().filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '(' | ')' | '[' | ']')).collect();
+        let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
+        if clean.is_empty() { format!("document {}", index + 1) } else { clean }
     }
 
     pub fn request(b: ConverseFluentBuilder, model: &Model, req: &ChatRequest) -> Result<ConverseFluentBuilder> {

@@ -10,6 +10,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attach;
 mod bedrock_chat;
 mod bedrock_errors;
 mod bedrock_stream;
