@@ -71,6 +71,10 @@ impl Media {
         }
     }
 
+    pub fn from_mime(mime: &str) -> Option<Media> {
+        [Media::Png, Media::Jpeg, Media::Gif, Media::Webp, Media::Pdf].into_iter().find(|m| m.mime() == mime)
+    }
+
     pub fn mime(self) -> &'static str {
         match self {
             Media::Png => "image/png",

@@ -112,7 +112,7 @@ pub async fn run(
         timeout: timeout(args.timeout)?,
         params: params(&args)?,
         prompt: prompt(&args.prompt, out)?,
-        attachments: attachments(&args.attach, args.conv.is_some())?,
+        attachments: attachments(&args.attach)?,
         system: args.system.clone(),
         conversation: args.conv.clone(),
         user: super::user(args.user.as_deref()),
@@ -289,14 +289,7 @@ impl EventSink for Sink<'_> {
 const MAX_ATTACHMENT: u64 = 32 * 1024 * 1024;
 
 /// Each `--attach` file, read and typed by its bytes.
-fn attachments(paths: &[std::path::PathBuf], conversation: bool) -> Result<Vec<Attachment>> {
-    if !paths.is_empty() && conversation {
-        return Err(Error::Usage(
-            "--attach with --conv is not built yet (the conversation would not keep the file for later turns); \
-             send the file without --conv"
-                .into(),
-        ));
-    }
+fn attachments(paths: &[std::path::PathBuf]) -> Result<Vec<Attachment>> {
     paths
         .iter()
         .map(|path| {

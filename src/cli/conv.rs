@@ -176,6 +176,14 @@ pub fn run(cmd: ConvCommand, global: &GlobalArgs, out: &mut Output) -> Result<i3
                         Some(model) => text.push_str(&format!("\n[{} · {model}]\n{}\n", m.role.as_str(), m.content)),
                         None => text.push_str(&format!("\n[{}]\n{}\n", m.role.as_str(), m.content)),
                     }
+                    for a in &m.attachments {
+                        text.push_str(&format!(
+                            "  [attached: {} ({}, {} bytes)]\n",
+                            a.name,
+                            a.media.mime(),
+                            a.bytes.len()
+                        ));
+                    }
                 }
                 out.text(&text)?;
             }

@@ -178,6 +178,7 @@ impl Gateway {
                 reply: &response.content,
                 model: &response.model,
                 provider: &response.provider,
+                attachments: &req.attachments,
             };
             if let Err(err) = self.with_recorder(sink, |recorder| recorder.store()?.append_turn(id, &turn)) {
                 outcome.unsaved_reply = Some(std::mem::take(&mut response.content));
@@ -309,7 +310,10 @@ impl Gateway {
         warnings: &mut Vec<RecordWarning>,
     ) -> Result<Response> {
         self.check_capabilities(model, req)?;
-        self.check_attachments(model, &req.attachments)?;
+        // Every file the request carries, a conversation's earlier ones too (they are sent again).
+        let files: Vec<crate::types::Attachment> =
+            chat.messages.iter().flat_map(|m| m.attachments.iter().cloned()).collect();
+        self.check_attachments(model, &files)?;
         sink.progress(Progress::Model { model_id: &model.model_id, provider: &model.provider, vendor: &model.vendor });
         self.fill_defaults(model, &mut chat);
         let cache = cache.map(|c| (c, cache::key(&model.provider, &model.model_id, &chat)));
@@ -511,8 +515,10 @@ impl Gateway {
 /// Every codec formats this neutral history its own way, so a conversation may change models between turns (a
 /// Claude turn is sent to Llama in the Llama template).
 fn history(stored: &[StoredMessage], prompt: &str) -> Vec<Message> {
-    let mut messages: Vec<Message> =
-        stored.iter().map(|m| Message { role: m.role, content: m.content.clone(), attachments: Vec::new() }).collect();
+    let mut messages: Vec<Message> = stored
+        .iter()
+        .map(|m| Message { role: m.role, content: m.content.clone(), attachments: m.attachments.clone() })
+        .collect();
     messages.push(Message::user(prompt));
     messages
 }

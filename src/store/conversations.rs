@@ -6,7 +6,7 @@
 
 use super::{Store, store_error};
 use crate::time::{now_ms, rfc3339};
-use crate::types::Role;
+use crate::types::{Attachment, Role};
 use crate::{Error, Result};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use serde::Serialize;
@@ -39,6 +39,20 @@ pub struct StoredMessage {
     pub created_at: String,
     pub model: Option<String>,
     pub provider: Option<String>,
+    /// Files sent with the message: in `conv show`, their names, types and sizes.
+    #[serde(serialize_with = "files", skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+fn files<S: serde::Serializer>(attachments: &[Attachment], s: S) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(attachments.len()))?;
+    for a in attachments {
+        seq.serialize_element(
+            &serde_json::json!({"name": a.name, "media_type": a.media.mime(), "bytes": a.bytes.len()}),
+        )?;
+    }
+    seq.end()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -56,6 +70,8 @@ pub struct Turn<'a> {
     pub reply: &'a str,
     pub model: &'a str,
     pub provider: &'a str,
+    /// Files sent with the prompt, kept with the user's message.
+    pub attachments: &'a [Attachment],
 }
 
 impl Store {
@@ -166,9 +182,15 @@ impl Store {
                     created_at: rfc3339(row.get(3)?),
                     model: row.get(4)?,
                     provider: row.get(5)?,
+                    attachments: Vec::new(),
                 })
             })?;
-            rows.collect()
+            let mut messages: Vec<StoredMessage> = rows.collect::<rusqlite::Result<_>>()?;
+            let mut files = super::attachments::of_conversation(&self.conn, conversation_id)?;
+            for m in &mut messages {
+                m.attachments = files.remove(&m.seq).unwrap_or_default();
+            }
+            Ok(messages)
         };
         read().map_err(|e| self.err(e))
     }
@@ -195,6 +217,7 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
                 insert.execute(params![conversation_id, next, "user", turn.prompt, None::<&str>, None::<&str>, now])?;
+                super::attachments::keep(&tx, tx.last_insert_rowid(), turn.attachments)?;
                 insert.execute(params![
                     conversation_id,
                     next + 1,
@@ -218,6 +241,7 @@ impl Store {
     pub fn delete_conversation(&self, conversation_id: &str) -> Result<()> {
         let deleted =
             self.conn.execute("DELETE FROM conversations WHERE id = ?1", [conversation_id]).map_err(|e| self.err(e))?;
+        super::attachments::drop_unused(&self.conn).map_err(|e| self.err(e))?;
         if deleted == 0 {
             return Err(Error::NotFound(format!("no conversation with id '{conversation_id}'")));
         }
@@ -234,6 +258,7 @@ impl Store {
                     tx.prepare("DELETE FROM conversations WHERE user_id = ?1 AND updated_at < ?2 RETURNING id")?;
                 stmt.query_map(params![user, cutoff_ms], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?
             };
+            super::attachments::drop_unused(&tx)?;
             tx.commit()?;
             Ok(ids)
         };
@@ -275,7 +300,8 @@ mod tests {
                 ..Default::default()
             })
             .unwrap();
-        let turn = Turn { prompt: "tell me about zebras", reply: "stripes", model: "m", provider: "p" };
+        let turn =
+            Turn { prompt: "tell me about zebras", reply: "stripes", model: "m", provider: "p", attachments: &[] };
         store.append_turn(&conv.conversation_id, &turn).unwrap();
         store.append_turn(&conv.conversation_id, &Turn { prompt: "and lions?", reply: "manes", ..turn }).unwrap();
         let messages = store.messages(&conv.conversation_id).unwrap();

@@ -5,6 +5,7 @@
 //! - [`conversations`]: conversations and their messages (full-text search, turns appended atomically);
 //! - [`records`]: request records and their hourly and daily rollups;
 //! - [`metrics`]: the queries of `metrics` over those rollups;
+//! - [`attachments`]: files sent with conversation messages, each kept once;
 //! - [`cache`]: the response cache, replies kept under their request's hash;
 //! - [`health`]: each model's last success, last error and run of provider failures;
 //! - [`limits`]: the usage counters that limits are checked against, shared by every process;
@@ -20,6 +21,7 @@
 //! The store never prints; every failure is an [`Error::Store`] naming the file (or [`Error::NotFound`] for an
 //! unknown conversation).
 
+mod attachments;
 mod cache;
 mod conversations;
 mod health;

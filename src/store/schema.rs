@@ -234,6 +234,23 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX usage_counters_end ON usage_counters(window_end);
     ",
+    // 8: files sent with conversation messages, each kept once by its hash (see `super::attachments`).
+    "
+    CREATE TABLE blobs (
+        hash       TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        bytes      BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE message_attachments (
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        name       TEXT NOT NULL,
+        hash       TEXT NOT NULL REFERENCES blobs(hash),
+        PRIMARY KEY (message_id, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX message_attachments_hash ON message_attachments(hash);
+    ",
 ];
 
 /// The schema version this build writes.

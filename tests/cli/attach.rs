@@ -165,3 +165,47 @@ fn an_attachment_is_part_of_the_cache_key() {
     assert!(!ask(&other), "another file with the same words: a miss");
     assert_eq!(server.requests().len(), 2);
 }
+
+#[test]
+fn a_conversation_keeps_its_files_once_sends_them_again_and_deleting_it_removes_them() {
+    let server = BedrockServer::builder()
+        .fallback(|_| BedrockReply::Json(anthropic_message("seen", 30, 4, "end_turn")))
+        .start()
+        .unwrap();
+    let sandbox = Sandbox::bedrock(&server);
+    let (image, _) = files(&sandbox);
+    sandbox.llmgw().args(["conv", "create", "--name", "look"]).assert().success();
+    for _ in 0..2 {
+        sandbox
+            .llmgw()
+            .args(["chat", "-m", "claude", "--conv", "look", "--attach"])
+            .arg(&image)
+            .arg("this?")
+            .assert()
+            .success();
+    }
+    sandbox.llmgw().args(["chat", "-m", "claude", "--conv", "look", "and now?"]).assert().success();
+    // The third turn sends both earlier files again, each with its message.
+    let third = &server.requests()[2].body["messages"];
+    let images =
+        |i: usize| third[i]["content"].as_array().map_or(0, |c| c.iter().filter(|b| b["type"] == "image").count());
+    assert_eq!((images(0), images(2), third[4]["content"].as_str()), (1, 1, Some("and now?")), "{third}");
+    let shown =
+        json_doc(&sandbox.llmgw().args(["--json", "conv", "show", "look"]).assert().success().get_output().stdout);
+    assert_eq!(
+        shown["messages"][0]["attachments"],
+        json!([{"name": "photo.jpg", "media_type": "image/png", "bytes": png().len()}])
+    );
+    let text = sandbox.llmgw().args(["conv", "show", "look"]).assert().success().get_output().stdout.clone();
+    assert!(String::from_utf8_lossy(&text).contains("[attached: photo.jpg (image/png,"));
+    let db = sandbox.data_home().join("llmgw/llmgw.db");
+    let blobs = || -> i64 {
+        rusqlite::Connection::open(&db).unwrap().query_row("SELECT count(*) FROM blobs", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(blobs(), 1, "the same file twice is kept once");
+    // A switch to a model that takes no images is refused: the files would be sent again.
+    let out = sandbox.llmgw().args(["chat", "-m", "llama", "--conv", "look", "hi"]).assert().code(2);
+    assert!(stderr(out.get_output()).contains("takes no image"), "{}", stderr(out.get_output()));
+    sandbox.llmgw().args(["conv", "delete", "look"]).assert().success();
+    assert_eq!(blobs(), 0, "no message uses it any more");
+}
