@@ -731,7 +731,7 @@ _llmgw() {
             return 0
             ;;
         llmgw__subcmd__embed)
-            opts="-m -p -q -v -h --model --provider --dimensions --input-type --concurrency --user --no-log --config --db --json --quiet --verbose --color --help"
+            opts="-m -p -q -v -h --model --provider --dimensions --input-type --concurrency --cache --no-cache --user --no-log --config --db --json --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

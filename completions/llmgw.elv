@@ -266,6 +266,8 @@ set edit:completion:arg-completer[llmgw] = {|@words|
             cand --config 'Configuration root (default: $LLMGW_CONFIG_DIR, ~/.config/llmgw when it holds providers.json, else built-in)'
             cand --db 'SQLite database of conversations and request records [default: ~/.local/share/llmgw/llmgw.db]'
             cand --color 'When to use color on stderr'
+            cand --cache 'Take each text''s vector from the response cache when it holds it, and keep new ones there (re-embedding a corpus pays only for the lines that changed) [default: on when config/system/cache.json says enabled]'
+            cand --no-cache 'Neither read nor write the response cache'
             cand --no-log 'Do not record the requests for `metrics`'
             cand --json 'Print one JSON document (NDJSON events for `stream`) instead of text'
             cand -q 'Print nothing but the answer (and errors)'

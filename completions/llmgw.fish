@@ -213,6 +213,8 @@ complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l db -d 'SQLite data
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l color -d 'When to use color on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l cache -d 'Take each text\'s vector from the response cache when it holds it, and keep new ones there (re-embedding a corpus pays only for the lines that changed) [default: on when config/system/cache.json says enabled]'
+complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l no-cache -d 'Neither read nor write the response cache'
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l no-log -d 'Do not record the requests for `metrics`'
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -l json -d 'Print one JSON document (NDJSON events for `stream`) instead of text'
 complete -c llmgw -n "__fish_llmgw_using_subcommand embed" -s q -l quiet -d 'Print nothing but the answer (and errors)'

@@ -37,6 +37,13 @@ pub struct EmbedArgs {
     /// Calls in flight at most, for models that take one text per call (Titan)
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
+    /// Take each text's vector from the response cache when it holds it, and keep new ones there (re-embedding a
+    /// corpus pays only for the lines that changed) [default: on when config/system/cache.json says enabled]
+    #[arg(long, conflicts_with = "no_cache")]
+    cache: bool,
+    /// Neither read nor write the response cache
+    #[arg(long)]
+    no_cache: bool,
     /// Who is asking, for the request records [default: $LLMGW_USER, else the login name]
     #[arg(long, env = "LLMGW_USER", value_name = "USER")]
     user: Option<String>,
@@ -78,6 +85,11 @@ pub async fn run(args: EmbedArgs, registry: Registry, global: &GlobalArgs, out: 
             InputKind::Query => InputType::Query,
         },
         concurrency: usize::from(args.concurrency),
+        cache: match (args.cache, args.no_cache) {
+            (_, true) => crate::gateway::CachePolicy::Off,
+            (true, false) => crate::gateway::CachePolicy::On { ttl: None },
+            (false, false) => crate::gateway::CachePolicy::Default,
+        },
         user: super::user(args.user.as_deref()),
         record: !args.no_log,
         timeout: None,

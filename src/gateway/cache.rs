@@ -18,7 +18,7 @@ const KEY_VERSION: u32 = 1;
 
 /// How a request uses the cache: the ttl an entry must be within, and the size the cache must fit in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct CacheUse {
+pub struct CacheUse {
     pub ttl: Duration,
     pub max_bytes: u64,
 }

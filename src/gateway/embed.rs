@@ -33,6 +33,8 @@ pub struct EmbedRequest {
     pub input_type: crate::codec::bedrock_embeddings::InputType,
     /// One-text-per-call families (Titan): calls in flight at most.
     pub concurrency: usize,
+    /// Whether each text's vector comes from, and goes to, the response cache.
+    pub cache: super::CachePolicy,
     pub user: String,
     pub record: bool,
     pub timeout: Option<Duration>,
@@ -85,7 +87,9 @@ impl Gateway {
             .registry
             .provider(&model.provider)
             .ok_or_else(|| Error::Internal(format!("model {} names provider {}", model.model_id, model.provider)))?;
-        let client = Client::connect(settings).await?;
+        let cache = super::cache::cache_use(req.cache, &self.registry.system().cache);
+        // The client is made when a text is not in the cache: a corpus embedded before asks for nothing.
+        let mut client: Option<Client> = None;
         let limits = self.limits(model, req.timeout);
         let mut done = 0;
         loop {
@@ -93,48 +97,134 @@ impl Gateway {
             if batch.is_empty() {
                 return Ok(done);
             }
-            let mut attempt = Attempt::new(&req.user, "embed", &model.model_id, Some(&model.provider));
-            attempt.model = Some(std::borrow::Cow::Borrowed(model));
-            let started = std::time::Instant::now();
-            let options = crate::provider::EmbedOptions {
-                dimensions: req.dimensions,
-                input_type: req.input_type,
-                concurrency: req.concurrency,
-            };
-            let answer = client.embed(model, &batch, options, limits).await.map_err(|e| self.explain(e, model));
-            let words: u64 = batch.iter().map(|t| t.split_whitespace().count().max(1) as u64).sum();
-            let (result, vectors) = match answer {
-                Ok(embedded) => {
-                    let estimated = embedded.input_tokens.is_none();
-                    let input_tokens = embedded.input_tokens.unwrap_or(words);
-                    let usage = Usage { input_tokens, output_tokens: 0, estimated };
-                    (
-                        Ok(response(model, usage, started.elapsed(), &attempt.request_id)),
-                        Some((embedded.vectors, input_tokens)),
-                    )
+            let words = |t: &str| t.split_whitespace().count().max(1) as u64;
+            // Each text's vector and its tokens: from the cache, or from the provider below.
+            let mut found: Vec<Option<(Vec<f32>, u64)>> = vec![None; batch.len()];
+            let mut saved = 0.0;
+            if let Some(usage) = cache {
+                let now = crate::time::now_ms();
+                for (slot, text) in found.iter_mut().zip(&batch) {
+                    let key = self.embed_key(model, req, text);
+                    match self.with_store(|store| store.cache_lookup(&key, now - usage.ttl.as_millis() as i64, now)) {
+                        Ok(Some(hit)) => {
+                            if let Ok(vector) = serde_json::from_str::<Vec<f32>>(&hit.content) {
+                                saved += hit.cost_usd.unwrap_or(0.0);
+                                *slot = Some((vector, hit.usage.input_tokens));
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(err) => warnings.push(RecordWarning::CacheNotUsed(err)),
+                    }
                 }
-                Err(err) => (Err(err), None),
-            };
-            if req.record {
-                let record = attempt.record(&result, &Received::default());
+            }
+            let missing: Vec<usize> = (0..batch.len()).filter(|&i| found[i].is_none()).collect();
+            let hits = batch.len() - missing.len();
+            if hits > 0 && req.record {
+                // The texts the cache answered: one record, no tokens billed, what they had cost.
+                let mut attempt = Attempt::new(&req.user, "embed", &model.model_id, Some(&model.provider));
+                attempt.model = Some(std::borrow::Cow::Borrowed(model));
+                let mut record = attempt.record(
+                    &Ok(response(model, Usage::default(), Duration::ZERO, &attempt.request_id)),
+                    &Received::default(),
+                );
+                (record.cached, record.cost_usd, record.saved_usd) = (true, Some(0.0), Some(saved));
                 warnings.extend(self.record_quietly(&record));
             }
-            let (vectors, input_tokens) = match (result, vectors) {
-                (Ok(_), Some(v)) => v,
-                (Err(err), _) => return Err(err),
-                (Ok(_), None) => unreachable!("a reply has its vectors"),
-            };
-            for (i, (embedding, text)) in vectors.into_iter().zip(&batch).enumerate() {
-                let share = input_tokens * text.split_whitespace().count().max(1) as u64 / words.max(1);
+            if !missing.is_empty() {
+                let asked: Vec<String> = missing.iter().map(|&i| batch[i].clone()).collect();
+                let client = match &mut client {
+                    Some(client) => client,
+                    None => client.insert(Client::connect(settings).await?),
+                };
+                let mut attempt = Attempt::new(&req.user, "embed", &model.model_id, Some(&model.provider));
+                attempt.model = Some(std::borrow::Cow::Borrowed(model));
+                let started = std::time::Instant::now();
+                let options = crate::provider::EmbedOptions {
+                    dimensions: req.dimensions,
+                    input_type: req.input_type,
+                    concurrency: req.concurrency,
+                };
+                let answer = client.embed(model, &asked, options, limits).await.map_err(|e| self.explain(e, model));
+                let all_words: u64 = asked.iter().map(|t| words(t)).sum();
+                let result = answer.map(|embedded| {
+                    let estimated = embedded.input_tokens.is_none();
+                    let input_tokens = embedded.input_tokens.unwrap_or(all_words);
+                    let usage = Usage { input_tokens, output_tokens: 0, estimated };
+                    (response(model, usage, started.elapsed(), &attempt.request_id), embedded.vectors)
+                });
+                if req.record {
+                    let as_response = match &result {
+                        Ok((response, _)) => Ok(response.clone()),
+                        Err(err) => Err(Error::Usage(err.code().to_string())),
+                    };
+                    let mut record = attempt.record(&as_response, &Received::default());
+                    if let Err(err) = &result {
+                        record.error_code = Some(err.code().to_string());
+                    }
+                    warnings.extend(self.record_quietly(&record));
+                }
+                let (response, vectors) = result?;
+                let total = response.usage.input_tokens;
+                for (&i, vector) in missing.iter().zip(vectors) {
+                    let share = total * words(&batch[i]) / all_words.max(1);
+                    if let Some(usage) = cache {
+                        self.keep_vector(model, req, &batch[i], &vector, share, usage, warnings);
+                    }
+                    found[i] = Some((vector, share));
+                }
+            }
+            for (i, slot) in found.into_iter().enumerate() {
+                let (embedding, input_tokens) = slot.expect("every text has its vector by now");
                 sink(Vector {
                     index: done + i,
                     embedding,
-                    input_tokens: share,
+                    input_tokens,
                     model: model.model_id.clone(),
                     provider: model.provider.clone(),
                 })?;
             }
             done += batch.len();
+        }
+    }
+
+    /// The cache key of one text's vector: everything that decides it.
+    fn embed_key(&self, model: &Model, req: &EmbedRequest, text: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let form = serde_json::json!({
+            "v": 1, "kind": "embed", "provider": model.provider, "model": model.model_id,
+            "dimensions": req.dimensions, "input_type": format!("{:?}", req.input_type), "text": text,
+        });
+        Sha256::digest(form.to_string().as_bytes()).into()
+    }
+
+    /// Keep one text's vector in the cache; a failure is a warning.
+    #[allow(clippy::too_many_arguments)]
+    fn keep_vector(
+        &self,
+        model: &Model,
+        req: &EmbedRequest,
+        text: &str,
+        vector: &[f32],
+        tokens: u64,
+        usage: super::cache::CacheUse,
+        warnings: &mut Vec<RecordWarning>,
+    ) {
+        let key = self.embed_key(model, req, text);
+        let content = serde_json::to_string(vector).unwrap_or_default();
+        let spent = Usage { input_tokens: tokens, output_tokens: 0, estimated: false };
+        let entry = crate::store::NewEntry {
+            key: &key,
+            provider: &model.provider,
+            model: &model.model_id,
+            content: &content,
+            stop_reason: None,
+            usage: &spent,
+            cost_usd: super::cost(model, &spent),
+        };
+        let now = crate::time::now_ms();
+        let fresh_after = now - usage.ttl.as_millis() as i64;
+        if let Err(err) = self.with_store(|store| store.cache_put(&entry, fresh_after, now, usage.max_bytes)) {
+            warnings.push(RecordWarning::CacheNotUsed(err));
         }
     }
 

@@ -187,3 +187,32 @@ fn cohere_embeds_in_batches_of_96_with_its_input_type() {
     let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
     assert_eq!(metrics["total"]["tokens_estimated"], 1, "Cohere reports no tokens: estimated and flagged");
 }
+
+#[test]
+fn with_the_cache_each_text_is_kept_apart_and_a_changed_corpus_pays_only_for_what_changed() {
+    let server = embedding_server();
+    let sandbox = openai_sandbox(&server);
+    let run = |lines: &str| {
+        let out = sandbox
+            .llmgw()
+            .args(["embed", "--cache", "-m", "embed-small"])
+            .write_stdin(lines.to_string())
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout).to_string()
+    };
+    let first = run("alpha\nbeta\ngamma\n");
+    assert_eq!(run("alpha\nbeta\ngamma\n"), first, "the same vectors from the cache");
+    assert_eq!(server.requests().len(), 1, "the second run asked for nothing");
+    let changed = run("alpha\nBETA!\ngamma\n");
+    assert_eq!(changed.lines().next(), first.lines().next());
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.body["input"], json!(["BETA!"]), "only the line that changed was sent");
+    // Another dimension count is another vector.
+    sandbox.llmgw().args(["embed", "--cache", "-m", "embed-small", "--dimensions", "8", "alpha"]).assert().success();
+    assert_eq!(server.requests().len(), 3);
+    let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
+    assert_eq!(metrics["total"]["cached"], 2, "the fully and the partly cached batches: {metrics}");
+    let stats = json_doc(&sandbox.llmgw().args(["--json", "cache", "stats"]).assert().success().get_output().stdout);
+    assert_eq!((&stats["entries"], &stats["hits"]), (&json!(5), &json!(5)), "one entry per text: {stats}");
+}
