@@ -66,6 +66,7 @@ impl Gateway {
                 Ok(images) => {
                     let mut record = attempt.record(&Ok(response(images)), &Received::default());
                     record.cost_usd = images.cost_usd;
+                    record.images = images.drawn.images.len() as u32;
                     record
                 }
                 Err(err) => {

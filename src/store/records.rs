@@ -36,6 +36,13 @@ pub struct RequestRecord {
     /// What the stored reply cost when it was live: what this request saved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved_usd: Option<f64>,
+    /// Images an image request made.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub images: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The error code of a reply its reader stopped reading (`| head`): the request did what it was asked as far as
@@ -120,8 +127,8 @@ pub(super) fn write_records<'a>(
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO requests (request_id, time, user_id, command, provider, vendor, model, ok, error_code,
          input_tokens, output_tokens, duration_ms, ttft_ms, tokens_per_second, cost_usd, conversation_id,
-         tokens_estimated, cached, saved_usd)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         tokens_estimated, cached, saved_usd, images)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?;
     let upsert = |table: &str, unit: &str| {
         conn.prepare_cached(&format!(
@@ -171,6 +178,7 @@ pub(super) fn write_records<'a>(
             r.tokens_estimated,
             r.cached,
             r.saved_usd,
+            r.images,
         ])?;
         if inserted == 0 {
             continue;

@@ -251,6 +251,10 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX message_attachments_hash ON message_attachments(hash);
     ",
+    // 9: how many images an image request made.
+    "
+    ALTER TABLE requests ADD COLUMN images INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// The schema version this build writes.

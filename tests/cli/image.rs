@@ -56,6 +56,16 @@ fn an_openai_image_is_written_as_png_and_its_path_printed() {
     let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
     assert_eq!(metrics["total"]["requests"], 2);
     assert!((metrics["total"]["cost_usd"].as_f64().unwrap() - 0.124).abs() < 1e-6, "{metrics}");
+    let db = sandbox.data_home().join("llmgw/llmgw.db");
+    let images: Vec<i64> = rusqlite::Connection::open(db)
+        .unwrap()
+        .prepare("SELECT images FROM requests WHERE command = 'image' ORDER BY time")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(images, [1, 2], "each record says how many images it made");
 }
 
 #[test]
@@ -175,4 +185,28 @@ fn nova_canvas_and_stability_on_bedrock_take_their_own_bodies() {
             "{said}"
         );
     }
+}
+
+#[test]
+fn azure_draws_through_its_deployment() {
+    let server = OpenAiServer::scripted([openai_images(1)]);
+    let sandbox = crate::support::openai::azure_sandbox(&server);
+    let config = sandbox.copy_config();
+    crate::support::edit_json(&config.join("providers/azure/models.json"), |doc| {
+        doc["vendors"][0]["models"].as_array_mut().unwrap().push(json!({
+            "modelId": "gpt-image-1", "vendor": "openai", "modality": "text-to-image", "deployment": "images-prod",
+            "pricing": {"perImage": 0.04}
+        }));
+    });
+    sandbox
+        .llmgw()
+        .current_dir(sandbox.home())
+        .arg("--config")
+        .arg(&config)
+        .args(["image", "-m", "azure/gpt-image-1", "x"])
+        .assert()
+        .success();
+    let request = server.only_request();
+    assert_eq!(request.path, "/openai/deployments/images-prod/images/generations");
+    assert_eq!(request.header("api-key"), Some(crate::support::openai::AZURE_KEY));
 }
