@@ -11,6 +11,16 @@ use serde_json::json;
 pub struct Embedded {
     pub vectors: Vec<Vec<f32>>,
     pub input_tokens: Option<u64>,
+    /// The provider calls the batch took, in input order (each is one request record).
+    pub calls: Vec<Call>,
+}
+
+/// One provider call of a batch: how many texts, the tokens it reported, how long it took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Call {
+    pub texts: usize,
+    pub input_tokens: Option<u64>,
+    pub duration_ms: u64,
 }
 
 /// The request body for `texts`; `dimensions` only when asked (not every model or server takes it).
@@ -56,7 +66,8 @@ pub fn decode(body: &[u8], count: usize) -> Result<Embedded> {
         .enumerate()
         .map(|(i, v)| v.ok_or_else(|| Error::provider(format!("the embeddings reply has no vector for input {i}"))))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Embedded { vectors, input_tokens: reply.usage.and_then(|u| u.prompt_tokens.or(u.total_tokens)) })
+    let input_tokens = reply.usage.and_then(|u| u.prompt_tokens.or(u.total_tokens));
+    Ok(Embedded { vectors, input_tokens, calls: vec![Call { texts: count, input_tokens, duration_ms: 0 }] })
 }
 
 #[cfg(test)]

@@ -69,6 +69,9 @@ pub fn openai_body(model_id: &str, ask: &ImageAsk) -> Vec<u8> {
     });
     if model_id.starts_with("dall-e") {
         body["response_format"] = json!("b64_json");
+    } else if model_id.starts_with("gpt-image") {
+        // The quality the catalogue's price is for (its default, "auto", could cost four times as much).
+        body["quality"] = json!("medium");
     }
     body.to_string().into_bytes()
 }

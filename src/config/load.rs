@@ -619,10 +619,16 @@ fn build_model(
         let message = format!("'{}' is not a size WIDTHxHEIGHT (1024x1024)", entry.capabilities.image_sizes[at]);
         return Err(error(&format!("capabilities.imageSizes[{at}]"), message));
     }
-    if let Some(p) = entry.pricing {
+    if let Some(p) = &entry.pricing {
         price(p.input_per_million).map_err(|m| error("pricing.inputPerMillion", m))?;
         if let Some(per_image) = p.per_image {
             price(per_image).map_err(|m| error("pricing.perImage", m))?;
+        }
+        for (size, each) in &p.per_image_by_size {
+            if parse_size(size).is_none() {
+                return Err(error("pricing.perImageBySize", format!("'{size}' is not a size WIDTHxHEIGHT")));
+            }
+            price(*each).map_err(|m| error(&format!("pricing.perImageBySize.{size}"), m))?;
         }
         price(p.output_per_million).map_err(|m| error("pricing.outputPerMillion", m))?;
     }

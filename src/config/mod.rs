@@ -136,7 +136,7 @@ fn normalize_word(s: &str) -> String {
 }
 
 /// On-demand prices in US dollars: per million tokens, and per image for image models.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Pricing {
     #[serde(default)]
@@ -144,6 +144,16 @@ pub struct Pricing {
     #[serde(default)]
     pub output_per_million: f64,
     pub per_image: Option<f64>,
+    /// Image prices by size (`"2048x2048": 0.06`), over `per_image` for the sizes listed.
+    #[serde(default)]
+    pub per_image_by_size: BTreeMap<String, f64>,
+}
+
+impl Pricing {
+    /// The price of one image of `width` x `height`: its size's, else the model's.
+    pub fn image(&self, width: u32, height: u32) -> Option<f64> {
+        self.per_image_by_size.get(&format!("{width}x{height}")).copied().or(self.per_image)
+    }
 }
 
 /// One model of one provider, as the catalogue describes it.

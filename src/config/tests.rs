@@ -329,7 +329,15 @@ fn yaml_files_are_accepted() {
     assert_eq!(m.status, Status::NotReady);
     assert_eq!(m.status_reason.as_deref(), Some("later"));
     assert_eq!(m.billing, Billing::OnDemand);
-    assert_eq!(m.pricing, Some(Pricing { input_per_million: 1.5, output_per_million: 2.0, per_image: None }));
+    assert_eq!(
+        m.pricing,
+        Some(Pricing {
+            input_per_million: 1.5,
+            output_per_million: 2.0,
+            per_image: None,
+            per_image_by_size: Default::default()
+        })
+    );
     assert!(!m.streaming, "the vendor's streaming is the default");
     let Transport::Bedrock(bedrock) = &reg.provider("p").unwrap().transport else { panic!("type bedrock") };
     assert_eq!(bedrock.region.as_deref(), Some("eu-west-1"));
@@ -724,3 +732,29 @@ fn did_you_mean_lists_ready_models_first() {
 }
 
 mod layered;
+
+#[test]
+fn image_prices_by_size_and_input_types_are_read_and_checked() {
+    let priced = model(
+        "img",
+        "READY",
+        r#""capabilities": {"imageSizes": ["1024x1024", "2048x2048"], "inputTypes": ["text", "image"]},
+           "pricing": {"perImage": 0.04, "perImageBySize": {"2048x2048": 0.06}}"#,
+    );
+    let reg = Fixture::new().set("providers/p/models.json", &models_json(&[("v", &[priced])])).load().unwrap();
+    let m = reg.lookup("img", None).unwrap();
+    let p = m.pricing.as_ref().unwrap();
+    assert_eq!((p.image(1024, 1024), p.image(2048, 2048)), (Some(0.04), Some(0.06)));
+    assert_eq!((m.image_sizes.len(), m.input_types.as_slice()), (2, &["text".to_string(), "image".to_string()][..]));
+    for (extra, field) in [
+        (r#""pricing": {"perImageBySize": {"big": 0.1}}"#, "perImageBySize"),
+        (r#""pricing": {"perImageBySize": {"512x512": -1}}"#, "perImageBySize.512x512"),
+        (r#""capabilities": {"imageSizes": ["huge"]}"#, "imageSizes[0]"),
+        (r#""capabilities": {"inputTypes": ["audio"]}"#, "inputTypes[0]"),
+    ] {
+        let (_, location, message) = Fixture::new()
+            .set("providers/p/models.json", &models_json(&[("v", &[model("x", "READY", extra)])]))
+            .error();
+        assert!(location.contains(field), "{extra}: {location}: {message}");
+    }
+}

@@ -3,7 +3,8 @@
 //!
 //! Texts are taken from the caller's iterator a batch at a time and each batch's vectors are handed to the
 //! caller's sink, in input order, before the next batch is read, so a hundred thousand lines stream through in
-//! bounded memory. One request record per provider call (its input tokens and cost). A failure stops the stream:
+//! bounded memory. One request record per provider call (its input tokens, or
+//! their estimate, its time and cost): a Titan batch of 100 texts is 100 records. A failure stops the stream:
 //! what was embedded before it has been delivered.
 
 use super::attempt::{Attempt, Received};
@@ -138,7 +139,6 @@ impl Gateway {
                 };
                 let mut attempt = Attempt::new(&req.user, "embed", &model.model_id, Some(&model.provider));
                 attempt.model = Some(std::borrow::Cow::Borrowed(model));
-                let started = std::time::Instant::now();
                 let options = crate::provider::EmbedOptions {
                     dimensions: req.dimensions,
                     input_type: req.input_type,
@@ -146,25 +146,41 @@ impl Gateway {
                 };
                 let answer = client.embed(model, &asked, options, limits).await.map_err(|e| self.explain(e, model));
                 let all_words: u64 = asked.iter().map(|t| words(t)).sum();
-                let result = answer.map(|embedded| {
-                    let estimated = embedded.input_tokens.is_none();
-                    let input_tokens = embedded.input_tokens.unwrap_or(all_words);
-                    let usage = Usage { input_tokens, output_tokens: 0, estimated };
-                    (response(model, usage, started.elapsed(), &attempt.request_id), embedded.vectors)
-                });
-                if req.record {
-                    let as_response = match &result {
-                        Ok((response, _)) => Ok(response.clone()),
-                        Err(err) => Err(Error::Usage(err.code().to_string())),
-                    };
-                    let mut record = attempt.record(&as_response, &Received::default());
-                    if let Err(err) = &result {
-                        record.error_code = Some(err.code().to_string());
+                let embedded = match answer {
+                    Ok(embedded) => embedded,
+                    Err(err) => {
+                        if req.record {
+                            // The record needs only the failure's code.
+                            let mut record = attempt.record(&Err(Error::Usage(String::new())), &Received::default());
+                            record.error_code = Some(err.code().to_string());
+                            warnings.extend(self.record_quietly(&record));
+                        }
+                        return Err(err);
                     }
-                    warnings.extend(self.record_quietly(&record));
+                };
+                let total = embedded.input_tokens.unwrap_or(all_words);
+                if req.record {
+                    // One record per provider call, with its own tokens (or their estimate) and time.
+                    let mut texts = asked.iter();
+                    for (n, call) in embedded.calls.iter().enumerate() {
+                        let words_of_call: u64 = texts.by_ref().take(call.texts).map(|t| words(t)).sum();
+                        let usage = Usage {
+                            input_tokens: call.input_tokens.unwrap_or(words_of_call),
+                            output_tokens: 0,
+                            estimated: call.input_tokens.is_none(),
+                        };
+                        let mut one = Attempt::new(&req.user, "embed", &model.model_id, Some(&model.provider));
+                        one.model = Some(std::borrow::Cow::Borrowed(model));
+                        if n == 0 {
+                            one.request_id = attempt.request_id.clone();
+                        }
+                        let took = Duration::from_millis(call.duration_ms);
+                        let record =
+                            one.record(&Ok(response(model, usage, took, &one.request_id)), &Received::default());
+                        warnings.extend(self.record_quietly(&record));
+                    }
                 }
-                let (response, vectors) = result?;
-                let total = response.usage.input_tokens;
+                let vectors = embedded.vectors;
                 for (&i, vector) in missing.iter().zip(vectors) {
                     let share = total * words(&batch[i]) / all_words.max(1);
                     if let Some(usage) = cache {

@@ -104,7 +104,8 @@ impl Gateway {
         let started = Instant::now();
         let drawn =
             client.draw(model, &ask, self.limits(model, req.timeout)).await.map_err(|e| self.explain(e, model))?;
-        let cost_usd = model.pricing.and_then(|p| p.per_image).map(|each| each * drawn.images.len() as f64);
+        let cost_usd =
+            model.pricing.as_ref().and_then(|p| p.image(width, height)).map(|each| each * drawn.images.len() as f64);
         Ok(Images {
             model: model.model_id.clone(),
             provider: model.provider.clone(),

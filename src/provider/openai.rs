@@ -292,9 +292,14 @@ impl OpenAi {
         };
         let body = crate::codec::embeddings::encode(&model.model_id, texts, dimensions);
         let work = async {
+            let started = std::time::Instant::now();
             let response = self.send_to(&url, model, body).await?;
             let bytes = response.bytes().await.map_err(|e| self.broken(&e))?;
-            crate::codec::embeddings::decode(&bytes, texts.len()).map_err(|e| self.named(e))
+            let mut embedded = crate::codec::embeddings::decode(&bytes, texts.len()).map_err(|e| self.named(e))?;
+            for call in &mut embedded.calls {
+                call.duration_ms = started.elapsed().as_millis() as u64;
+            }
+            Ok(embedded)
         };
         tokio::time::timeout(timeout, work).await.map_err(|_| timed_out(&self.name, timeout, Wait::Reply))?
     }

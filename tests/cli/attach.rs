@@ -209,3 +209,19 @@ fn a_conversation_keeps_its_files_once_sends_them_again_and_deleting_it_removes_
     sandbox.llmgw().args(["conv", "delete", "look"]).assert().success();
     assert_eq!(blobs(), 0, "no message uses it any more");
 }
+
+#[test]
+fn llama_3_2_vision_takes_images_through_converse() {
+    let server = BedrockServer::start();
+    server.push(BedrockReply::Json(converse_output("a dot", 10, 2)));
+    let sandbox = Sandbox::bedrock(&server);
+    let (image, pdf) = files(&sandbox);
+    sandbox.llmgw().args(["chat", "-m", "llama3.2-vision", "--attach"]).arg(&image).arg("what?").assert().success();
+    let request = &server.requests()[0];
+    assert_eq!(
+        (request.operation.as_str(), request.model_id.as_str()),
+        ("converse", "us.meta.llama3-2-11b-instruct-v1:0")
+    );
+    assert_eq!(request.body["messages"][0]["content"][0]["image"]["format"], "png");
+    sandbox.llmgw().args(["chat", "-m", "llama3.2-vision", "--attach"]).arg(&pdf).arg("what?").assert().code(2);
+}

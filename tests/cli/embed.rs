@@ -166,6 +166,7 @@ fn titan_embeds_one_text_per_call_concurrently_and_keeps_the_order() {
     );
     let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
     assert_eq!(metrics["total"]["input_tokens"], 60, "Titan's own token counts: {metrics}");
+    assert_eq!(metrics["total"]["requests"], 30, "one record per provider call");
     sandbox.llmgw().args(["embed", "-m", "titan-embed", "--dimensions", "300", "x"]).assert().code(2);
 }
 
@@ -185,7 +186,8 @@ fn cohere_embeds_in_batches_of_96_with_its_input_type() {
     assert_eq!(sizes, [96, 4]);
     assert!(server.requests().iter().all(|r| r.body["input_type"] == "search_query"));
     let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
-    assert_eq!(metrics["total"]["tokens_estimated"], 1, "Cohere reports no tokens: estimated and flagged");
+    assert_eq!(metrics["total"]["requests"], 2, "one record per call: 96 texts, then 4");
+    assert_eq!(metrics["total"]["tokens_estimated"], 2, "Cohere reports no tokens: estimated and flagged");
 }
 
 #[test]

@@ -51,11 +51,14 @@ fn an_openai_image_is_written_as_png_and_its_path_printed() {
     let paths: Vec<&str> = doc["images"].as_array().unwrap().iter().map(|i| i["path"].as_str().unwrap()).collect();
     assert!(paths[0].ends_with("fox-1.png") && paths[1].ends_with("fox-2.png"), "{doc}");
     assert_eq!((&doc["images"][0]["width"], &doc["images"][0]["bytes"]), (&json!(1), &json!(png_bytes().len())));
-    assert!((doc["cost_usd"].as_f64().unwrap() - 0.084).abs() < 1e-9, "2 x 0.042: {doc}");
-    assert_eq!(server.requests()[1].body["size"], "1536x1024");
+    assert!((doc["cost_usd"].as_f64().unwrap() - 0.126).abs() < 1e-9, "2 x 0.063, the price of 1536x1024: {doc}");
+    assert_eq!(
+        (&server.requests()[1].body["size"], &server.requests()[1].body["quality"]),
+        (&json!("1536x1024"), &json!("medium"))
+    );
     let metrics = json_doc(&sandbox.llmgw().args(["--json", "metrics"]).assert().success().get_output().stdout);
     assert_eq!(metrics["total"]["requests"], 2);
-    assert!((metrics["total"]["cost_usd"].as_f64().unwrap() - 0.124).abs() < 1e-6, "{metrics}");
+    assert!((metrics["total"]["cost_usd"].as_f64().unwrap() - 0.166).abs() < 1e-6, "{metrics}");
     let db = sandbox.data_home().join("llmgw/llmgw.db");
     let images: Vec<i64> = rusqlite::Connection::open(db)
         .unwrap()

@@ -4,7 +4,12 @@
 
 use super::Bedrock;
 use crate::codec::bedrock_embeddings::{self as bodies, Family, InputType};
-use crate::codec::embeddings::Embedded;
+use crate::codec::embeddings::{Call, Embedded};
+use std::time::Instant;
+
+fn elapsed(started: Instant) -> u64 {
+    started.elapsed().as_millis() as u64
+}
 use crate::config::Model;
 use crate::provider::{Limits, Wait, timed_out};
 use crate::{Error, Result};
@@ -33,27 +38,32 @@ impl Bedrock {
             match family {
                 Family::Titan => {
                     let calls = futures_util::stream::iter(texts.iter().map(|text| async move {
+                        let started = Instant::now();
                         let body = self.invoke(model, bodies::encode_titan(text, dimensions)).await?;
-                        bodies::decode_titan(&body)
+                        let (vector, counted) = bodies::decode_titan(&body)?;
+                        Ok((vector, Call { texts: 1, input_tokens: counted, duration_ms: elapsed(started) }))
                     }))
                     .buffered(concurrency.max(1));
-                    let answers: Vec<Result<(Vec<f32>, Option<u64>)>> = calls.collect().await;
-                    let mut vectors = Vec::with_capacity(texts.len());
-                    let mut tokens = Some(0);
+                    let answers: Vec<Result<(Vec<f32>, Call)>> = calls.collect().await;
+                    let mut embedded = Embedded { vectors: Vec::new(), input_tokens: Some(0), calls: Vec::new() };
                     for answer in answers {
-                        let (vector, counted) = answer?;
-                        vectors.push(vector);
-                        tokens = tokens.zip(counted).map(|(sum, n)| sum + n);
+                        let (vector, call) = answer?;
+                        embedded.vectors.push(vector);
+                        embedded.input_tokens = embedded.input_tokens.zip(call.input_tokens).map(|(sum, n)| sum + n);
+                        embedded.calls.push(call);
                     }
-                    Ok(Embedded { vectors, input_tokens: tokens })
+                    Ok(embedded)
                 }
                 Family::Cohere => {
-                    let mut vectors = Vec::with_capacity(texts.len());
+                    let mut embedded = Embedded { vectors: Vec::new(), input_tokens: None, calls: Vec::new() };
                     for chunk in texts.chunks(family.batch()) {
+                        let started = Instant::now();
                         let body = self.invoke(model, bodies::encode_cohere(chunk, input_type)).await?;
-                        vectors.extend(bodies::decode_cohere(&body, chunk.len())?);
+                        embedded.vectors.extend(bodies::decode_cohere(&body, chunk.len())?);
+                        let call = Call { texts: chunk.len(), input_tokens: None, duration_ms: elapsed(started) };
+                        embedded.calls.push(call);
                     }
-                    Ok(Embedded { vectors, input_tokens: None })
+                    Ok(embedded)
                 }
             }
         };
