@@ -187,6 +187,13 @@ pub struct Response {
     /// The models tried before the one that answered (fallbacks), in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<FailedAttempt>,
+    /// Files sent with the request (`--attach`, and a conversation's earlier ones).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub attachments: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One model of a fallback chain that failed, as `"attempts"` lists it.

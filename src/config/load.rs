@@ -11,9 +11,8 @@
 
 use super::source::{File, Layer, Source};
 use super::{
-    AzureSettings, BedrockApi, BedrockSettings, Billing, CacheSettings, ConfigRoot, KeySource, Model, OpenAiSettings,
-    Placement, Pricing, ProviderKind, ProviderSettings, Registry, Retries, Status, SystemDefaults, Timeouts, Transport,
-    VendorSettings,
+    AzureSettings, BedrockApi, BedrockSettings, Billing, ConfigRoot, Model, OpenAiSettings, Placement, Pricing,
+    ProviderKind, ProviderSettings, Registry, Retries, Status, Timeouts, Transport, VendorSettings,
 };
 use crate::Result;
 use crate::error::Error;
@@ -42,7 +41,7 @@ fn yes() -> bool {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SettingsFile {
+pub(super) struct SettingsFile {
     name: Option<String>,
     #[serde(rename = "type")]
     kind: ProviderKind,
@@ -53,10 +52,10 @@ struct SettingsFile {
     base_url: Option<String>,
     base_url_env: Option<String>,
     api_key_env: Option<String>,
-    api_key_command: Option<Vec<String>>,
-    api_key_command_timeout_ms: Option<u64>,
-    api_key_secret: Option<String>,
-    api_key_parameter: Option<String>,
+    pub(super) api_key_command: Option<Vec<String>>,
+    pub(super) api_key_command_timeout_ms: Option<u64>,
+    pub(super) api_key_secret: Option<String>,
+    pub(super) api_key_parameter: Option<String>,
     #[serde(default)]
     headers: BTreeMap<String, String>,
     endpoint: Option<String>,
@@ -146,26 +145,6 @@ struct ModalityFile {
     name: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SystemFile {
-    default_model: Option<String>,
-    max_tokens: Option<u32>,
-    request_timeout_ms: Option<u64>,
-}
-
-/// `system/cache.json`. Its own file, so a misspelt field is an error rather than a cache silently off.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CacheFile {
-    enabled: Option<bool>,
-    /// A duration: `7d`, `12h`, `90m`.
-    ttl: Option<String>,
-    max_bytes: Option<u64>,
-}
-
-// ---- Loading ----
-
 /// Where a model's entry is written: its file and `vendors[group].models[index]`.
 struct Origin {
     file: usize,
@@ -221,7 +200,7 @@ pub(super) fn load(root: &ConfigRoot) -> Result<Registry> {
 
     let vendors = load_vendors(&source)?;
     let modalities = load_modalities(&source)?;
-    let system = load_system(&source)?;
+    let system = super::system::load(&source)?;
 
     let mut providers = Vec::new();
     let mut catalogue = Catalogue::default();
@@ -343,7 +322,7 @@ fn provider_settings(source: &Source, file: &File, folder: &str) -> Result<Provi
             format!("`{field}` is a setting of type {}; this provider is type {}", types.join(" or "), s.kind.as_str());
         return Err(source.error(file, *field, message));
     }
-    let key_source = key_source(source, file, &s)?;
+    let key_source = super::keys::key_source(source, file, &s)?;
     let transport = match s.kind {
         Bedrock => Transport::Bedrock(BedrockSettings {
             region: s.region,
@@ -419,103 +398,6 @@ fn load_modalities(source: &Source) -> Result<Vec<String>> {
         names.push(stem.to_string());
     }
     Ok(names)
-}
-
-fn load_system(source: &Source) -> Result<SystemDefaults> {
-    let mut system = SystemDefaults::default();
-    for file in source.list_all("system")? {
-        if file.stem() == "cache" {
-            system.cache = load_cache(source, &file, system.cache)?;
-            continue;
-        }
-        if file.stem() == "limits" {
-            continue; // read once the catalogue is known: its scopes name models (`super::limits`)
-        }
-        let s: SystemFile = source.parse(&file)?;
-        let error = |field: &str, message: String| source.error(&file, field, message);
-        in_range(s.max_tokens, 1..=MAX_TOKENS, "tokens").map_err(|m| error("maxTokens", m))?;
-        in_range(s.request_timeout_ms, 1..=MAX_WAIT_MS, "milliseconds").map_err(|m| error("requestTimeoutMs", m))?;
-        if let Some(model) = s.default_model {
-            system.default_model = model;
-            system.default_model_from = file.path.clone();
-        }
-        if let Some(max_tokens) = s.max_tokens {
-            system.max_tokens = max_tokens;
-        }
-        if s.request_timeout_ms.is_some() {
-            system.request_timeout_ms = s.request_timeout_ms;
-        }
-    }
-    Ok(system)
-}
-
-/// The one place besides `apiKeyEnv` that a provider's key may come from, checked.
-fn key_source(source: &Source, file: &File, s: &SettingsFile) -> Result<Option<KeySource>> {
-    let given: Vec<&str> = [
-        ("apiKeyCommand", s.api_key_command.is_some()),
-        ("apiKeySecret", s.api_key_secret.is_some()),
-        ("apiKeyParameter", s.api_key_parameter.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(field, set)| set.then_some(field))
-    .collect();
-    if given.len() > 1 {
-        let message = format!("{} are each a place for the key: give one", given.join(" and "));
-        return Err(source.error(file, given[1], message));
-    }
-    if s.api_key_command_timeout_ms.is_some() && s.api_key_command.is_none() {
-        return Err(source.error(file, "apiKeyCommandTimeoutMs", "is the timeout of apiKeyCommand, which is not set"));
-    }
-    if let Some(argv) = &s.api_key_command {
-        if argv.first().is_none_or(|program| program.trim().is_empty()) {
-            let message =
-                "must be the program and its arguments, as an array: [\"op\", \"read\", \"op://vault/item/key\"]";
-            return Err(source.error(file, "apiKeyCommand", message));
-        }
-        in_range(s.api_key_command_timeout_ms, 1..=600_000, "ms")
-            .map_err(|m| source.error(file, "apiKeyCommandTimeoutMs", m))?;
-        let timeout = std::time::Duration::from_millis(s.api_key_command_timeout_ms.unwrap_or(5_000));
-        return Ok(Some(KeySource::Command { argv: argv.clone(), timeout }));
-    }
-    if let Some(id) = &s.api_key_secret {
-        let (id, json_key) = match id.split_once('#') {
-            Some((id, key)) => (id, Some(key)),
-            None => (id.as_str(), None),
-        };
-        if id.trim().is_empty() || json_key.is_some_and(|k| k.trim().is_empty()) {
-            let message =
-                "must be a secret name or ARN, with an optional #jsonKey: \"prod/openai\", \"prod/llm#openai\"";
-            return Err(source.error(file, "apiKeySecret", message));
-        }
-        return Ok(Some(KeySource::Secret { id: id.to_string(), json_key: json_key.map(str::to_string) }));
-    }
-    if let Some(name) = &s.api_key_parameter {
-        if name.trim().is_empty() {
-            return Err(source.error(file, "apiKeyParameter", "must be a parameter name: \"/llm/openai/key\""));
-        }
-        return Ok(Some(KeySource::Parameter { name: name.clone() }));
-    }
-    Ok(None)
-}
-
-/// `system/cache.json` over what the earlier layers said.
-fn load_cache(source: &Source, file: &File, mut cache: CacheSettings) -> Result<CacheSettings> {
-    let c: CacheFile = source.parse(file)?;
-    if let Some(enabled) = c.enabled {
-        cache.enabled = enabled;
-    }
-    if let Some(ttl) = c.ttl {
-        cache.ttl = crate::time::parse_duration(&ttl).filter(|d| !d.is_zero()).ok_or_else(|| {
-            source.error(file, "ttl", format!("'{ttl}' is not a duration (a number and s, m, h, d or w: 7d, 12h)"))
-        })?;
-    }
-    if let Some(max_bytes) = c.max_bytes {
-        if max_bytes == 0 {
-            return Err(source.error(file, "maxBytes", "must be above 0 (to turn the cache off, set enabled: false)"));
-        }
-        cache.max_bytes = max_bytes;
-    }
-    Ok(cache)
 }
 
 fn load_models(
@@ -670,16 +552,16 @@ fn build_model(
 // naming the field rather than a surprise at request time. ----
 
 /// A day: the longest wait llmgw arms, as for `--timeout`.
-const MAX_WAIT_MS: u64 = 86_400_000;
+pub(super) const MAX_WAIT_MS: u64 = 86_400_000;
 const MAX_ATTEMPTS: u32 = 10;
 const MAX_BACKOFF_MS: u64 = 60_000;
 /// More than any model generates in one reply, or holds in its context.
-const MAX_TOKENS: u32 = 10_000_000;
+pub(super) const MAX_TOKENS: u32 = 10_000_000;
 const MAX_CONTEXT: u64 = 1_000_000_000;
 /// US dollars per million tokens; the dearest models cost hundreds.
 const MAX_PRICE: f64 = 1_000_000.0;
 
-fn in_range<T: PartialOrd + std::fmt::Display>(
+pub(super) fn in_range<T: PartialOrd + std::fmt::Display>(
     value: Option<T>,
     range: std::ops::RangeInclusive<T>,
     unit: &str,

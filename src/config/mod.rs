@@ -18,11 +18,13 @@
 mod builtin;
 pub mod limits;
 pub use load::parse_size;
+mod keys;
 mod load;
 pub use limits::{Dim, Limit, LimitRule, Resource, Scope, Window};
 pub mod profile;
 mod source;
 mod suggest;
+mod system;
 
 use crate::error::{Error, Suggestion};
 use serde::Deserialize;

@@ -307,5 +307,6 @@ fn response(model: &Model, usage: Usage, took: Duration, request_id: &str) -> Re
         request_id: request_id.to_string(),
         cached: false,
         attempts: Vec::new(),
+        attachments: 0,
     }
 }

@@ -177,5 +177,6 @@ fn response(images: &Images) -> Response {
         request_id: images.request_id.clone(),
         cached: false,
         attempts: Vec::new(),
+        attachments: 0,
     }
 }

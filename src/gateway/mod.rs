@@ -323,7 +323,8 @@ impl Gateway {
             match self.with_recorder(sink, |recorder| recorder.store()?.cache_lookup(key, fresh_after, now)) {
                 Ok(Some(hit)) => {
                     sink.progress(Progress::CacheHit { age_ms: (now - hit.created_ms).max(0) as u64 });
-                    return self.answer_from_cache(model, hit, req, request_id, sink, received);
+                    let answered = self.answer_from_cache(model, hit, req, request_id, sink, received);
+                    return answered.map(|response| Response { attachments: files.len(), ..response });
                 }
                 Ok(None) => sink.progress(Progress::CacheMiss),
                 Err(err) => warnings.push(RecordWarning::CacheNotUsed(err)),
@@ -385,6 +386,7 @@ impl Gateway {
             request_id: request_id.to_string(),
             cached: false,
             attempts: Vec::new(),
+            attachments: files.len(),
         })
     }
 
@@ -417,6 +419,7 @@ impl Gateway {
             request_id: request_id.to_string(),
             cached: true,
             attempts: Vec::new(),
+            attachments: 0,
         })
     }
 

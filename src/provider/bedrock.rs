@@ -103,6 +103,21 @@ impl Bedrock {
         })
     }
 
+    /// InvokeModel with a JSON `body` (chat, embeddings, images): the reply's body.
+    async fn invoke(&self, model: &Model, body: Vec<u8>) -> Result<Vec<u8>> {
+        let out = self
+            .client
+            .invoke_model()
+            .model_id(model.invoke_id())
+            .content_type("application/json")
+            .accept("application/json")
+            .body(Blob::new(body))
+            .send()
+            .await
+            .map_err(|e| self.map_error(e, model))?;
+        Ok(out.body().as_ref().to_vec())
+    }
+
     pub fn describe(&self) -> String {
         let endpoint =
             self.endpoint.clone().unwrap_or_else(|| format!("https://bedrock-runtime.{}.amazonaws.com", self.region));
@@ -113,17 +128,8 @@ impl Bedrock {
         let work = async {
             match native_codec(model) {
                 Some(codec) => {
-                    let out = self
-                        .client
-                        .invoke_model()
-                        .model_id(model.invoke_id())
-                        .content_type("application/json")
-                        .accept("application/json")
-                        .body(Blob::new(codec.encode(req, Encoding { model_id: model.invoke_id(), stream: false })?))
-                        .send()
-                        .await
-                        .map_err(|e| self.map_error(e, model))?;
-                    codec.decode(req, out.body().as_ref())
+                    let body = codec.encode(req, Encoding { model_id: model.invoke_id(), stream: false })?;
+                    codec.decode(req, &self.invoke(model, body).await?)
                 }
                 None => {
                     let out = converse::request(self.client.converse(), model, req)?

@@ -218,3 +218,29 @@ fn with_the_cache_each_text_is_kept_apart_and_a_changed_corpus_pays_only_for_wha
     let stats = json_doc(&sandbox.llmgw().args(["--json", "cache", "stats"]).assert().success().get_output().stdout);
     assert_eq!((&stats["entries"], &stats["hits"]), (&json!(5), &json!(5)), "one entry per text: {stats}");
 }
+
+/// At a terminal (run under `script`, which gives it a pseudo-terminal) a progress bar says how far it is; piped or
+/// with `--json` there is none.
+#[test]
+fn a_progress_bar_shows_at_a_terminal_only() {
+    let server = OpenAiServer::builder()
+        .fallback(|request| {
+            let n = request.body["input"].as_array().map_or(0, Vec::len);
+            let data: Vec<Value> = (0..n).map(|i| json!({"index": i, "embedding": [0.5]})).collect();
+            Reply::delay(std::time::Duration::from_millis(600), Reply::Json(json!({"data": data})))
+        })
+        .start()
+        .unwrap();
+    let sandbox = openai_sandbox(&server);
+    let line = format!("{} embed -m embed-small a b c", env!("CARGO_BIN_EXE_llmgw"));
+    let out = sandbox
+        .command_for("script")
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("/3 embedded"), "{shown}");
+    let piped = sandbox.llmgw().args(["embed", "-m", "embed-small", "a"]).assert().success().get_output().clone();
+    assert!(piped.stderr.is_empty(), "{}", String::from_utf8_lossy(&piped.stderr));
+}

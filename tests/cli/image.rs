@@ -213,3 +213,22 @@ fn azure_draws_through_its_deployment() {
     assert_eq!(request.path, "/openai/deployments/images-prod/images/generations");
     assert_eq!(request.header("api-key"), Some(crate::support::openai::AZURE_KEY));
 }
+
+#[test]
+fn a_spinner_shows_while_drawing_at_a_terminal() {
+    let server = OpenAiServer::builder()
+        .fallback(|_| Reply::delay(std::time::Duration::from_millis(600), openai_images(1)))
+        .start()
+        .unwrap();
+    let sandbox = openai_sandbox(&server);
+    let line = format!("{} image -m dall-e -o {}/t.png x", env!("CARGO_BIN_EXE_llmgw"), sandbox.home().display());
+    let out = sandbox
+        .command_for("script")
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("drawing"), "{shown}");
+    assert!(shown.contains("t.png"), "the path is printed: {shown}");
+}

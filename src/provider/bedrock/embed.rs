@@ -13,7 +13,6 @@ fn elapsed(started: Instant) -> u64 {
 use crate::config::Model;
 use crate::provider::{Limits, Wait, timed_out};
 use crate::{Error, Result};
-use aws_sdk_bedrockruntime::primitives::Blob;
 use futures_util::StreamExt;
 
 impl Bedrock {
@@ -70,20 +69,5 @@ impl Bedrock {
         tokio::time::timeout(limits.timeout, work)
             .await
             .map_err(|_| timed_out(&self.name, limits.timeout, Wait::Reply))?
-    }
-
-    /// InvokeModel with `body`: the reply's body.
-    pub(super) async fn invoke(&self, model: &Model, body: Vec<u8>) -> Result<Vec<u8>> {
-        let out = self
-            .client
-            .invoke_model()
-            .model_id(model.invoke_id())
-            .content_type("application/json")
-            .accept("application/json")
-            .body(Blob::new(body))
-            .send()
-            .await
-            .map_err(|e| self.map_error(e, model))?;
-        Ok(out.body().as_ref().to_vec())
     }
 }
