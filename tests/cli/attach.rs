@@ -86,7 +86,8 @@ fn openai_gets_image_parts_as_data_urls() {
     let server = OpenAiServer::scripted([Reply::Json(completion("gpt-4o", "a dot", 5, 2, "stop"))]);
     let sandbox = openai_sandbox(&server);
     let (image, _) = files(&sandbox);
-    let out = sandbox.llmgw().args(["--json", "chat", "-m", "4o", "--attach"]).arg(&image).arg("what?").assert().success();
+    let out =
+        sandbox.llmgw().args(["--json", "chat", "-m", "4o", "--attach"]).arg(&image).arg("what?").assert().success();
     assert_eq!(json_doc(&out.get_output().stdout)["attachments"], 1, "the reply says how many files went with it");
     let body = &server.only_request().body;
     assert_eq!(
